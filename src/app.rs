@@ -1,0 +1,116 @@
+//! The HTTP server: routes, request ids, access log, uniform error bodies.
+
+use std::net::{SocketAddr, TcpListener};
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, Service, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{web, App, HttpServer};
+
+use crate::config::{DatabaseConfig, ServeConfig};
+use crate::rest::{self, system::Environment};
+use crate::store::{self, DatabaseUrl, Db, PoolOptions};
+
+pub const REQUEST_ID: &str = "x-request-id";
+
+pub struct Application {
+    addr: SocketAddr,
+    server: Server,
+    db: Db,
+    config: ServeConfig,
+}
+
+fn request_id(value: Option<&HeaderValue>) -> String {
+    value
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+}
+
+/// Gives an error without a JSON body (unknown route, oversized payload...) the ProblemJson shape.
+fn as_problem<B: MessageBody + 'static>(res: ServiceResponse<B>) -> ServiceResponse {
+    let status = res.status();
+    let is_json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if status.as_u16() < 400 || is_json {
+        return res.map_into_boxed_body();
+    }
+    let detail = res
+        .response()
+        .error()
+        .map(|e| e.to_string())
+        .unwrap_or_else(|| status.canonical_reason().unwrap_or("Error").to_owned());
+    let (req, _) = res.into_parts();
+    ServiceResponse::new(req, rest::problem(status, detail))
+}
+
+impl Application {
+    pub fn build(database: &DatabaseConfig, config: ServeConfig) -> Result<Self, String> {
+        let url = DatabaseUrl::parse(&database.database_url)?;
+        let options = PoolOptions { max_size: config.db_pool_size, connection_timeout: config.db_timeout() };
+        let pool = store::connect(&url, &options)?;
+        let db = Db::new(pool, &url);
+        let listener = TcpListener::bind(&config.bind).map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let data = web::Data::new(db.clone());
+        let environment = web::Data::new(Environment(config.environment.clone()));
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .app_data(environment.clone())
+                .app_data(web::PayloadConfig::new(rest::MAX_JSON_BODY))
+                .configure(rest::configure)
+                .default_service(web::to(|| async {
+                    rest::problem(StatusCode::NOT_FOUND, "No such endpoint")
+                }))
+                .wrap_fn(|req, srv| {
+                    let id = request_id(req.headers().get(REQUEST_ID));
+                    let method = req.method().clone();
+                    let path = req.path().to_owned();
+                    let started = Instant::now();
+                    let fut = srv.call(req);
+                    async move {
+                        let mut res = as_problem(fut.await?);
+                        if let Ok(value) = HeaderValue::from_str(&id) {
+                            res.headers_mut().insert(HeaderName::from_static(REQUEST_ID), value);
+                        }
+                        log::info!(
+                            "{method} {path} {} {:.1}ms request_id={id}",
+                            res.status().as_u16(),
+                            started.elapsed().as_secs_f64() * 1000.0
+                        );
+                        Ok(res)
+                    }
+                })
+        })
+        .listen(listener)
+        .map_err(|e| e.to_string())?;
+        if let Some(workers) = config.workers {
+            server = server.workers(workers.max(1));
+        }
+        Ok(Self { addr, server: server.run(), db, config })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// Serves until stopped, running the status job beside it.
+    pub async fn run(self) -> std::io::Result<()> {
+        let job = tokio::spawn(crate::jobs::run_status_transitions(self.db.clone(), self.config.status_job_interval()));
+        let result = self.server.await;
+        job.abort();
+        result
+    }
+}
+

@@ -1,0 +1,179 @@
+//! Command line: `serve` (default), `migrate`, `org`, `key`.
+
+use clap::{Parser, Subcommand};
+
+use crate::app::Application;
+use crate::config::{DatabaseConfig, ServeConfig};
+use crate::domain::{self, OrgFiscalCode, Organization, SegregationCode};
+use crate::store::{self, orgs, DatabaseUrl, DbConnection};
+
+#[derive(Debug, Parser)]
+#[command(name = "gpd-gateway", version, about = "Debt positions for pagoPA: GPD-compatible REST API on SQLite or MySQL/MariaDB")]
+pub struct Cli {
+    #[command(flatten)]
+    pub database: DatabaseConfig,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP service (the default).
+    Serve(ServeConfig),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Creditor institutions.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// API keys of an institution.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Register an institution (idempotent with the same data).
+    Add {
+        #[arg(long)]
+        fiscal_code: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        office: Option<String>,
+        /// Segregation code allowed in its IUVs (repeatable); none means any.
+        #[arg(long = "segregation-code")]
+        segregation_codes: Vec<String>,
+        #[arg(long, default_value_t = domain::org::DEFAULT_AUX_DIGIT)]
+        aux_digit: u8,
+        /// Application code, with aux digit 0 only.
+        #[arg(long)]
+        application_code: Option<String>,
+    },
+    /// List registered institutions.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Create an API key; the key is printed once, alone on the last line.
+    Create {
+        #[arg(long)]
+        org: String,
+    },
+    /// Revoke a key by its id (see `key list`).
+    Revoke {
+        #[arg(long)]
+        key_id: String,
+    },
+    /// List keys (ids only, never the secret).
+    List {
+        #[arg(long)]
+        org: Option<String>,
+    },
+}
+
+fn open(database: &DatabaseConfig) -> Result<DbConnection, String> {
+    store::connect_single(&DatabaseUrl::parse(&database.database_url)?)
+}
+
+fn org_code(value: &str) -> Result<OrgFiscalCode, String> {
+    OrgFiscalCode::parse("fiscal-code", value).map_err(|e| e.to_string())
+}
+
+/// Runs the command line; returns the process exit code.
+pub async fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        None => serve(&cli.database, ServeConfig::default_from_env()?).await,
+        Some(Command::Serve(config)) => serve(&cli.database, config).await,
+        Some(Command::Migrate) => {
+            let url = DatabaseUrl::parse(&cli.database.database_url)?;
+            let mut conn = url_connection(&url)?;
+            let applied = store::run_migrations(&mut conn)?;
+            println!("{} migrations applied on {}", applied.len(), url.backend_name());
+            Ok(())
+        }
+        Some(Command::Org(cmd)) => org_command(&cli.database, cmd),
+        Some(Command::Key(cmd)) => key_command(&cli.database, cmd),
+    }
+}
+
+fn url_connection(url: &DatabaseUrl) -> Result<DbConnection, String> {
+    // connect_single applies migrations itself; open without them here so `migrate` reports them.
+    store::establish(url)
+}
+
+async fn serve(database: &DatabaseConfig, config: ServeConfig) -> Result<(), String> {
+    let app = Application::build(database, config)?;
+    println!("gpd-gateway listening on http://{} ({} database)", app.addr(), app.db().backend());
+    app.run().await.map_err(|e| e.to_string())
+}
+
+fn org_command(database: &DatabaseConfig, cmd: OrgCommand) -> Result<(), String> {
+    let mut conn = open(database)?;
+    match cmd {
+        OrgCommand::Add { fiscal_code, name, office, segregation_codes, aux_digit, application_code } => {
+            let codes = segregation_codes
+                .iter()
+                .flat_map(|c| c.split(','))
+                .map(|c| SegregationCode::parse("segregation-code", c.trim()))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| e.to_string())?;
+            let org = Organization::new(
+                org_code(&fiscal_code)?,
+                &name,
+                office.as_deref(),
+                aux_digit,
+                application_code.as_deref(),
+                codes,
+            )
+            .map_err(|e| e.to_string())?;
+            match orgs::add_org(&mut conn, &org, domain::now()).map_err(|e| e.to_string())? {
+                orgs::Registration::Created => println!("organization {} registered", org.fiscal_code),
+                orgs::Registration::AlreadyRegistered => {
+                    println!("organization {} already registered with the same data", org.fiscal_code)
+                }
+            }
+        }
+        OrgCommand::List => {
+            for org in orgs::list_orgs(&mut conn).map_err(|e| e.to_string())? {
+                println!(
+                    "{}\t{}\taux digit {}\tsegregation codes [{}]",
+                    org.fiscal_code,
+                    org.name,
+                    org.aux_digit,
+                    org.segregation_codes_text()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn key_command(database: &DatabaseConfig, cmd: KeyCommand) -> Result<(), String> {
+    let mut conn = open(database)?;
+    match cmd {
+        KeyCommand::Create { org } => {
+            let key = orgs::create_key(&mut conn, &org_code(&org)?, domain::now()).map_err(|e| e.to_string())?;
+            println!("API key {} created for organization {org}; it is shown only now:", key.key_id);
+            println!("{}", key.secret);
+        }
+        KeyCommand::Revoke { key_id } => {
+            if orgs::revoke_key(&mut conn, &key_id, domain::now()).map_err(|e| e.to_string())? {
+                println!("API key {key_id} revoked");
+            } else {
+                return Err(format!("no active API key with id {key_id}"));
+            }
+        }
+        KeyCommand::List { org } => {
+            let org = org.as_deref().map(org_code).transpose()?;
+            for key in orgs::list_keys(&mut conn, org.as_ref()).map_err(|e| e.to_string())? {
+                let state = match key.revoked_at {
+                    Some(at) => format!("revoked {at}"),
+                    None => "active".to_owned(),
+                };
+                println!("{}\t{}\tcreated {}\t{state}", key.key_id, key.organization_fiscal_code, key.created_at);
+            }
+        }
+    }
+    Ok(())
+}

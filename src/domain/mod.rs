@@ -1,0 +1,24 @@
+//! Pure pagoPA/GPD rules: identifiers, money, positions, their state machine. No I/O here.
+
+pub mod error;
+pub mod ids;
+pub mod money;
+pub mod notice;
+pub mod org;
+pub mod position;
+
+#[cfg(test)]
+mod position_tests;
+
+pub use error::{DomainError, FieldError};
+pub use ids::{Iupd, Iuv, NoticeNumber, OrgFiscalCode, SegregationCode, TransferId};
+pub use money::Amount;
+pub use org::Organization;
+pub use position::*;
+
+use chrono::{NaiveDateTime, SubsecRound, Utc};
+
+/// Current UTC time at the microsecond precision both databases store.
+pub fn now() -> NaiveDateTime {
+    Utc::now().naive_utc().trunc_subsecs(6)
+}

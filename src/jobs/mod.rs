@@ -1,0 +1,23 @@
+//! Background work: persisting time-driven status transitions.
+
+use std::time::Duration;
+
+use crate::domain;
+use crate::store::{positions, Db};
+
+pub const TRANSITION_BATCH: i64 = 200;
+
+/// Every `interval`, stores PUBLISHED->VALID and VALID->EXPIRED transitions that came due.
+/// Reads never wait for it: they evaluate the status at read time.
+pub async fn run_status_transitions(db: Db, interval: Duration) {
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        match db.run(|c| positions::persist_time_transitions(c, domain::now(), TRANSITION_BATCH)).await {
+            Ok(0) => {}
+            Ok(n) => log::info!("status job: {n} debt positions changed status"),
+            Err(e) => log::warn!("status job failed, will retry: {e}"),
+        }
+    }
+}

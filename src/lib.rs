@@ -1,0 +1,9 @@
+//! gpd-gateway: debt positions for pagoPA, behind a GPD-compatible REST API.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod jobs;
+pub mod rest;
+pub mod store;

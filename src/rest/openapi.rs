@@ -1,0 +1,38 @@
+//! The OpenAPI document, assembled from the handlers' annotations.
+
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::model::*;
+use super::{positions, system};
+
+struct ApiKeyScheme;
+
+impl Modify for ApiKeyScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "ApiKey",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new(super::API_KEY_HEADER))),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "gpd-gateway", description = "Debt positions for pagoPA, wire-compatible with PagoPA's GPD v1 API"),
+    paths(
+        system::info, system::health,
+        positions::create, positions::list, positions::get, positions::update, positions::delete,
+        positions::publish, positions::invalidate, positions::replace_iban,
+        positions::get_by_iuv, positions::get_option, positions::pay, positions::paid_by_ec, positions::report_transfer,
+    ),
+    components(schemas(
+        PaymentPositionModel, PaymentOptionModel, TransferModel, StampModel, MetadataModel, DebtorTypeModel,
+        PaymentPositionModelBaseResponse, PaymentOptionModelResponse, TransferModelResponse,
+        PaymentsWithDebtorInfoModelResponse, PaymentPositionsInfo, PageInfo, AlreadyPaidPaymentOptionModel,
+        PayPaymentOptionModel, UpdateTransferIbanMassiveModel, UpdateTransferIbanMassiveResponse, AppInfo, ProblemJson,
+    )),
+    modifiers(&ApiKeyScheme),
+)]
+pub struct ApiDoc;

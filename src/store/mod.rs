@@ -1,0 +1,269 @@
+//! Persistence: one diesel connection type over SQLite and MySQL/MariaDB, the pool, migrations
+//! and the transactions every multi-row change runs in.
+
+pub mod models;
+pub mod orgs;
+pub mod positions;
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::{Connection, SqliteConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::domain::DomainError;
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    #[cfg(feature = "mysql")]
+    Mysql(diesel::MysqlConnection),
+    Sqlite(SqliteConnection),
+}
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+#[cfg(feature = "mysql")]
+const MYSQL_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/mysql");
+
+pub const DEFAULT_SQLITE_FILE: &str = "gpd-gateway.db";
+
+/// Errors of the store layer. Domain refusals raised inside a transaction pass through.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error("{0}")]
+    Duplicate(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("the debt position is at version {actual}, not {expected}")]
+    VersionMismatch { expected: i32, actual: i32 },
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("database error: {0}")]
+    Database(DieselError),
+    #[error("stored data is not readable: {0}")]
+    Corrupt(String),
+}
+
+impl From<DieselError> for StoreError {
+    fn from(error: DieselError) -> Self {
+        match &error {
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                StoreError::Duplicate(info.message().to_owned())
+            }
+            _ => StoreError::Database(error),
+        }
+    }
+}
+
+impl From<r2d2::PoolError> for StoreError {
+    fn from(error: r2d2::PoolError) -> Self {
+        StoreError::Unavailable(error.to_string())
+    }
+}
+
+/// Which database a URL names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(String),
+    Mysql(String),
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<Self, String> {
+        if url.starts_with("mysql://") {
+            if cfg!(feature = "mysql") {
+                Ok(DatabaseUrl::Mysql(url.to_owned()))
+            } else {
+                Err("this build has no MySQL support: rebuild with `--features mysql`".to_owned())
+            }
+        } else if let Some(path) = url.strip_prefix("sqlite://") {
+            Ok(DatabaseUrl::Sqlite(path.to_owned()))
+        } else if let Some(path) = url.strip_prefix("sqlite:") {
+            Ok(DatabaseUrl::Sqlite(path.to_owned()))
+        } else if url.contains("://") {
+            Err(format!("unsupported database URL '{url}': use sqlite://PATH or mysql://USER:PASS@HOST:PORT/DB"))
+        } else if url.is_empty() {
+            Err("the database URL is empty".to_owned())
+        } else {
+            Ok(DatabaseUrl::Sqlite(url.to_owned()))
+        }
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            DatabaseUrl::Sqlite(_) => "sqlite",
+            DatabaseUrl::Mysql(_) => "mysql",
+        }
+    }
+
+    fn establish(&self) -> Result<DbConnection, diesel::ConnectionError> {
+        match self {
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(path)?;
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA busy_timeout = 15000; PRAGMA foreign_keys = ON;",
+                )
+                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+            #[cfg(feature = "mysql")]
+            DatabaseUrl::Mysql(url) => {
+                let mut conn = diesel::MysqlConnection::establish(url)?;
+                conn.batch_execute(
+                    "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED; SET time_zone = '+00:00';",
+                )
+                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConnection::Mysql(conn))
+            }
+            #[cfg(not(feature = "mysql"))]
+            DatabaseUrl::Mysql(_) => Err(diesel::ConnectionError::BadConnection(
+                "this build has no MySQL support".to_owned(),
+            )),
+        }
+    }
+}
+
+/// Picks the backend by URL scheme, so a MySQL connection error is reported as it is.
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        self.url.establish().map_err(r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+pub type DbPool = Pool<ConnectionManager>;
+pub type PooledConn = PooledConnection<ConnectionManager>;
+
+#[derive(Debug, Clone)]
+pub struct PoolOptions {
+    pub max_size: u32,
+    pub connection_timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        Self { max_size: 10, connection_timeout: Duration::from_secs(5) }
+    }
+}
+
+/// Connects, applies pending migrations and returns the pool.
+pub fn connect(url: &DatabaseUrl, options: &PoolOptions) -> Result<DbPool, String> {
+    let mut conn = url.establish().map_err(|e| format!("cannot connect to the database: {e}"))?;
+    run_migrations(&mut conn)?;
+    // SQLite has one writer at a time: more connections only add lock waits.
+    let max_size = match url {
+        DatabaseUrl::Sqlite(_) => options.max_size.min(8),
+        DatabaseUrl::Mysql(_) => options.max_size,
+    };
+    Pool::builder()
+        .max_size(max_size.max(1))
+        .min_idle(Some(1))
+        .connection_timeout(options.connection_timeout)
+        .build(ConnectionManager { url: url.clone() })
+        .map_err(|e| format!("cannot open the database pool: {e}"))
+}
+
+/// Applies pending migrations; returns the names of those applied.
+pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, String> {
+    let applied = match conn {
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+        #[cfg(feature = "mysql")]
+        DbConnection::Mysql(c) => c.run_pending_migrations(MYSQL_MIGRATIONS),
+    }
+    .map_err(|e| format!("migration failed: {e}"))?;
+    Ok(applied.iter().map(ToString::to_string).collect())
+}
+
+/// Opens one direct connection without touching migrations.
+pub fn establish(url: &DatabaseUrl) -> Result<DbConnection, String> {
+    url.establish().map_err(|e| format!("cannot connect to the database: {e}"))
+}
+
+/// Opens one direct connection (CLI commands), with migrations applied.
+pub fn connect_single(url: &DatabaseUrl) -> Result<DbConnection, String> {
+    let mut conn = url.establish().map_err(|e| format!("cannot connect to the database: {e}"))?;
+    run_migrations(&mut conn)?;
+    Ok(conn)
+}
+
+/// Runs `f` in a write transaction. SQLite takes the write lock up front (`BEGIN IMMEDIATE`), so
+/// concurrent writers queue on the busy timeout instead of failing; MySQL relies on row locks.
+pub fn write_tx<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<DieselError>,
+{
+    match conn {
+        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        #[cfg(feature = "mysql")]
+        DbConnection::Mysql(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    let result = f(conn);
+    let end = match (&result, conn) {
+        (Ok(_), DbConnection::Sqlite(c)) => AnsiTransactionManager::commit_transaction(c),
+        (Err(_), DbConnection::Sqlite(c)) => AnsiTransactionManager::rollback_transaction(c),
+        #[cfg(feature = "mysql")]
+        (Ok(_), DbConnection::Mysql(c)) => AnsiTransactionManager::commit_transaction(c),
+        #[cfg(feature = "mysql")]
+        (Err(_), DbConnection::Mysql(c)) => AnsiTransactionManager::rollback_transaction(c),
+    };
+    match (result, end) {
+        (Ok(value), Ok(())) => Ok(value),
+        (Ok(_), Err(e)) => Err(e.into()),
+        (Err(e), _) => Err(e),
+    }
+}
+
+/// A pool handle whose `run` moves blocking database work off the async workers.
+#[derive(Clone)]
+pub struct Db {
+    pool: DbPool,
+    backend: &'static str,
+}
+
+impl Db {
+    pub fn new(pool: DbPool, url: &DatabaseUrl) -> Self {
+        Self { pool, backend: url.backend_name() }
+    }
+
+    pub fn backend(&self) -> &'static str {
+        self.backend
+    }
+
+    pub async fn run<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, StoreError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| StoreError::Unavailable(format!("database task failed: {e}")))?
+    }
+
+    pub fn get(&self) -> Result<PooledConn, StoreError> {
+        Ok(self.pool.get()?)
+    }
+}

@@ -1,0 +1,177 @@
+//! Creditor institutions and their API keys.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use rand::Rng;
+use sha2::{Digest, Sha256};
+
+use super::schema::{api_keys, organizations};
+use super::{write_tx, DbConnection, StoreError};
+use crate::domain::{DomainError, OrgFiscalCode, Organization, SegregationCode};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = organizations)]
+struct OrgRecord {
+    fiscal_code: String,
+    name: String,
+    office_name: Option<String>,
+    aux_digit: i32,
+    application_code: Option<String>,
+    segregation_codes: String,
+    created_at: NaiveDateTime,
+}
+
+impl OrgRecord {
+    fn into_domain(self) -> Result<Organization, StoreError> {
+        let codes = self
+            .segregation_codes
+            .split(',')
+            .filter(|c| !c.is_empty())
+            .map(|c| SegregationCode::parse("segregation_codes", c))
+            .collect::<Result<Vec<_>, _>>()?;
+        let aux = u8::try_from(self.aux_digit).map_err(|_| StoreError::Corrupt("aux digit".to_owned()))?;
+        Ok(Organization::new(
+            OrgFiscalCode::parse("fiscal_code", &self.fiscal_code)?,
+            &self.name,
+            self.office_name.as_deref(),
+            aux,
+            self.application_code.as_deref(),
+            codes,
+        )?)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registration {
+    Created,
+    AlreadyRegistered,
+}
+
+/// Registers an institution. Re-running with the same data changes nothing; different data
+/// for a registered fiscal code is refused.
+pub fn add_org(conn: &mut DbConnection, org: &Organization, now: NaiveDateTime) -> Result<Registration, StoreError> {
+    write_tx(conn, |c| {
+        if let Some(existing) = find_org(c, org.fiscal_code.as_str())? {
+            if &existing == org {
+                return Ok(Registration::AlreadyRegistered);
+            }
+            return Err(StoreError::Conflict(format!(
+                "organization {} is already registered with different data (name '{}', aux digit {}, segregation codes '{}')",
+                existing.fiscal_code,
+                existing.name,
+                existing.aux_digit,
+                existing.segregation_codes_text()
+            )));
+        }
+        diesel::insert_into(organizations::table)
+            .values(&OrgRecord {
+                fiscal_code: org.fiscal_code.to_string(),
+                name: org.name.clone(),
+                office_name: org.office_name.clone(),
+                aux_digit: i32::from(org.aux_digit),
+                application_code: org.application_code.clone(),
+                segregation_codes: org.segregation_codes_text(),
+                created_at: now,
+            })
+            .execute(c)?;
+        Ok(Registration::Created)
+    })
+}
+
+pub fn find_org(conn: &mut DbConnection, fiscal_code: &str) -> Result<Option<Organization>, StoreError> {
+    organizations::table
+        .find(fiscal_code)
+        .select(OrgRecord::as_select())
+        .first(conn)
+        .optional()?
+        .map(OrgRecord::into_domain)
+        .transpose()
+}
+
+pub fn list_orgs(conn: &mut DbConnection) -> Result<Vec<Organization>, StoreError> {
+    organizations::table
+        .order(organizations::fiscal_code.asc())
+        .select(OrgRecord::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(OrgRecord::into_domain)
+        .collect()
+}
+
+fn hash_key(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// A new API key; `secret` is shown once and only its hash is stored.
+pub struct NewKey {
+    pub key_id: String,
+    pub secret: String,
+}
+
+pub fn create_key(conn: &mut DbConnection, org: &OrgFiscalCode, now: NaiveDateTime) -> Result<NewKey, StoreError> {
+    if find_org(conn, org.as_str())?.is_none() {
+        return Err(DomainError::NotFound(format!("organization {org} is not registered; run `org add` first")).into());
+    }
+    let mut rng = rand::rng();
+    let key_id = hex::encode(rng.random::<[u8; 6]>());
+    let secret = format!("gpd_{key_id}_{}", hex::encode(rng.random::<[u8; 24]>()));
+    diesel::insert_into(api_keys::table)
+        .values((
+            api_keys::key_id.eq(&key_id),
+            api_keys::organization_fiscal_code.eq(org.as_str()),
+            api_keys::key_hash.eq(hash_key(&secret)),
+            api_keys::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(NewKey { key_id, secret })
+}
+
+#[derive(Debug, Clone)]
+pub struct KeyInfo {
+    pub key_id: String,
+    pub organization_fiscal_code: String,
+    pub created_at: NaiveDateTime,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+pub fn list_keys(conn: &mut DbConnection, org: Option<&OrgFiscalCode>) -> Result<Vec<KeyInfo>, StoreError> {
+    let mut q = api_keys::table.into_boxed();
+    if let Some(org) = org {
+        q = q.filter(api_keys::organization_fiscal_code.eq(org.as_str()));
+    }
+    let rows: Vec<(String, String, NaiveDateTime, Option<NaiveDateTime>)> = q
+        .order(api_keys::id.asc())
+        .select((api_keys::key_id, api_keys::organization_fiscal_code, api_keys::created_at, api_keys::revoked_at))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(key_id, organization_fiscal_code, created_at, revoked_at)| KeyInfo {
+            key_id,
+            organization_fiscal_code,
+            created_at,
+            revoked_at,
+        })
+        .collect())
+}
+
+/// Revokes a key by its id; false when no active key has that id.
+pub fn revoke_key(conn: &mut DbConnection, key_id: &str, now: NaiveDateTime) -> Result<bool, StoreError> {
+    let n = diesel::update(api_keys::table.filter(api_keys::key_id.eq(key_id)).filter(api_keys::revoked_at.is_null()))
+        .set(api_keys::revoked_at.eq(now))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// The institution an active key belongs to.
+pub fn authenticate(conn: &mut DbConnection, secret: &str) -> Result<Option<Organization>, StoreError> {
+    let org: Option<String> = api_keys::table
+        .filter(api_keys::key_hash.eq(hash_key(secret)))
+        .filter(api_keys::revoked_at.is_null())
+        .select(api_keys::organization_fiscal_code)
+        .first(conn)
+        .optional()?;
+    match org {
+        Some(fc) => find_org(conn, &fc),
+        None => Ok(None),
+    }
+}

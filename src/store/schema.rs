@@ -1,0 +1,117 @@
+// One schema for both backends; keep in step with migrations/{sqlite,mysql}.
+
+diesel::table! {
+    organizations (fiscal_code) {
+        fiscal_code -> Text,
+        name -> Text,
+        office_name -> Nullable<Text>,
+        aux_digit -> Integer,
+        application_code -> Nullable<Text>,
+        segregation_codes -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_keys (id) {
+        id -> BigInt,
+        key_id -> Text,
+        organization_fiscal_code -> Text,
+        key_hash -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    payment_positions (id) {
+        id -> BigInt,
+        organization_fiscal_code -> Text,
+        iupd -> Text,
+        company_name -> Text,
+        office_name -> Nullable<Text>,
+        debtor_type -> Text,
+        fiscal_code -> Text,
+        full_name -> Text,
+        street_name -> Nullable<Text>,
+        civic_number -> Nullable<Text>,
+        postal_code -> Nullable<Text>,
+        city -> Nullable<Text>,
+        province -> Nullable<Text>,
+        region -> Nullable<Text>,
+        country -> Nullable<Text>,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        validity_date -> Nullable<Timestamp>,
+        switch_to_expired -> Bool,
+        pay_stand_in -> Bool,
+        status -> Text,
+        inserted_date -> Timestamp,
+        publish_date -> Nullable<Timestamp>,
+        last_updated_date -> Timestamp,
+        payment_date -> Nullable<Timestamp>,
+        min_due_date -> Timestamp,
+        max_due_date -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    payment_options (id) {
+        id -> BigInt,
+        payment_position_id -> BigInt,
+        organization_fiscal_code -> Text,
+        iuv -> Text,
+        nav -> Text,
+        payment_plan_id -> Text,
+        amount -> BigInt,
+        description -> Text,
+        is_partial_payment -> Bool,
+        due_date -> Timestamp,
+        retention_date -> Nullable<Timestamp>,
+        validity_date -> Nullable<Timestamp>,
+        switch_to_expired -> Bool,
+        notification_fee -> BigInt,
+        status -> Text,
+        payment_date -> Nullable<Timestamp>,
+        payment_method -> Nullable<Text>,
+        psp_code -> Nullable<Text>,
+        psp_tax_code -> Nullable<Text>,
+        psp_company -> Nullable<Text>,
+        id_receipt -> Nullable<Text>,
+        fee -> BigInt,
+        reporting_date -> Nullable<Timestamp>,
+        id_flow_reporting -> Nullable<Text>,
+        metadata -> Text,
+        inserted_date -> Timestamp,
+        last_updated_date -> Timestamp,
+        last_updated_date_notification_fee -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    transfers (id) {
+        id -> BigInt,
+        payment_option_id -> BigInt,
+        transfer_id -> Integer,
+        organization_fiscal_code -> Text,
+        company_name -> Nullable<Text>,
+        amount -> BigInt,
+        remittance_information -> Text,
+        category -> Text,
+        iban -> Nullable<Text>,
+        postal_iban -> Nullable<Text>,
+        hash_document -> Nullable<Text>,
+        stamp_type -> Nullable<Text>,
+        provincial_residence -> Nullable<Text>,
+        metadata -> Text,
+        status -> Text,
+        inserted_date -> Timestamp,
+        last_updated_date -> Timestamp,
+    }
+}
+
+diesel::joinable!(payment_options -> payment_positions (payment_position_id));
+diesel::joinable!(transfers -> payment_options (payment_option_id));
+
+diesel::allow_tables_to_appear_in_same_query!(organizations, api_keys, payment_positions, payment_options, transfers);
