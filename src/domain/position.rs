@@ -245,6 +245,15 @@ enum Action {
     Update,
 }
 
+/// What to do with a payment for an option already paid with the same receipt id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replay {
+    /// GPD's REST behaviour: any second payment is a conflict.
+    Refuse,
+    /// The Nodo re-sends receipts: the same receipt again changes nothing and succeeds.
+    AcceptSameReceipt,
+}
+
 /// Result of applying a payment to an option.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PayOutcome {
@@ -509,6 +518,7 @@ impl Position {
         &mut self,
         nav_or_iuv: &str,
         payment: PaymentDetails,
+        replay: Replay,
         now: NaiveDateTime,
     ) -> Result<(usize, PayOutcome), DomainError> {
         let index = self
@@ -516,7 +526,8 @@ impl Position {
             .ok_or_else(|| DomainError::NotFound(format!("No payment option found for '{nav_or_iuv}'")))?;
         let option = &self.options[index];
         if option.progressed() {
-            if payment.id_receipt.is_some() && option.payment.id_receipt == payment.id_receipt {
+            let same_receipt = payment.id_receipt.is_some() && option.payment.id_receipt == payment.id_receipt;
+            if replay == Replay::AcceptSameReceipt && same_receipt {
                 return Ok((index, PayOutcome::AlreadyApplied));
             }
             return Err(DomainError::Conflict(format!(

@@ -111,7 +111,8 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
-        if path == "." || path.is_empty() {
+        let syntax = matches!(inner.classify(), serde_json::error::Category::Syntax | serde_json::error::Category::Eof);
+        if syntax || path == "." || path.is_empty() {
             ApiError::BadRequest(format!("malformed JSON: {inner}"))
         } else {
             ApiError::BadRequest(format!("{path}: {inner}"))

@@ -12,7 +12,7 @@ use super::model::{
     UpdateTransferIbanMassiveResponse,
 };
 use super::{authorize, if_match, parse_bool, parse_json, with_etag, ApiError, ApiResult};
-use crate::domain::{self, Amount, Iupd, PaymentDetails, PositionStatus, TransferId, PAID_BY_EC};
+use crate::domain::{self, Amount, Iupd, PaymentDetails, PositionStatus, Replay, TransferId, PAID_BY_EC};
 use crate::store::positions::{self as store, ListFilter, OrderBy};
 use crate::store::Db;
 
@@ -392,7 +392,7 @@ async fn pay_with(
     let caller = authorize(&db, &req, &org_fc).await?;
     let payment = payment()?;
     let org = caller.fiscal_code().clone();
-    let (position, index, _) = db.run(move |c| store::pay(c, &org, &nav, payment, domain::now())).await?;
+    let (position, index, _) = db.run(move |c| store::pay(c, &org, &nav, payment, Replay::Refuse, domain::now())).await?;
     Ok(HttpResponse::Ok().json(PaymentOptionModelResponse::from_domain(
         &position.organization_fiscal_code,
         &position.options[index],

@@ -9,7 +9,7 @@ use super::schema::{payment_options as po, payment_positions as pp, transfers as
 use super::{write_tx, DbConnection, StoreError};
 use crate::domain::{
     DomainError, Iupd, OptionStatus, Organization, OrgFiscalCode, PaymentDetails, PayOutcome, Position,
-    PositionInput, PositionStatus, TransferId,
+    PositionInput, PositionStatus, Replay, TransferId,
 };
 
 pub type Backend = <DbConnection as Connection>::Backend;
@@ -336,6 +336,7 @@ pub fn pay(
     org: &OrgFiscalCode,
     nav_or_iuv: &str,
     payment: PaymentDetails,
+    replay: Replay,
     now: NaiveDateTime,
 ) -> Result<(Position, usize, PayOutcome), StoreError> {
     let find = |c: &mut DbConnection| {
@@ -344,7 +345,7 @@ pub fn pay(
         })
     };
     let (position, (index, outcome)) = modify(conn, find, None, |p| {
-        let (index, outcome) = p.pay(nav_or_iuv, payment, now)?;
+        let (index, outcome) = p.pay(nav_or_iuv, payment, replay, now)?;
         Ok((Change::Options(vec![index]), (index, outcome)))
     })?;
     Ok((position, index, outcome))

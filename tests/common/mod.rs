@@ -1,0 +1,249 @@
+//! Test harness: the real server on a random port over a fresh database (SQLite or MariaDB).
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use gpd_gateway::app::Application;
+use gpd_gateway::config::{DatabaseConfig, ServeConfig};
+use gpd_gateway::domain::{self, OrgFiscalCode, Organization, SegregationCode};
+use gpd_gateway::store::{self, orgs, DatabaseUrl};
+use serde_json::{json, Value};
+
+pub const ORG_A: &str = "77777777777";
+pub const ORG_B: &str = "88888888888";
+pub const KEY_HEADER: &str = "Ocp-Apim-Subscription-Key";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Mysql,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub database_url: String,
+    /// API key of ORG_A and of ORG_B.
+    pub key_a: String,
+    pub key_b: String,
+    pub backend: Backend,
+    _dir: tempfile::TempDir,
+    mysql_database: Option<String>,
+}
+
+/// Where MariaDB/MySQL test databases are created (one per test).
+pub fn mysql_server_url() -> String {
+    std::env::var("GPD_TEST_MYSQL_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".to_owned())
+}
+
+#[cfg(feature = "mysql")]
+fn mysql_admin(sql: &str) {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    let url = format!("{}/test", mysql_server_url());
+    let mut conn = diesel::MysqlConnection::establish(&url)
+        .unwrap_or_else(|e| panic!("MariaDB/MySQL test server not reachable at {url}: {e}"));
+    conn.batch_execute(sql).expect("admin statement");
+}
+
+#[cfg(not(feature = "mysql"))]
+fn mysql_admin(_sql: &str) {
+    panic!("MySQL tests need `--features mysql`");
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(name) = &self.mysql_database {
+            let name = name.clone();
+            // Best effort: a leftover database does not affect other tests.
+            let _ = std::panic::catch_unwind(|| mysql_admin(&format!("DROP DATABASE IF EXISTS `{name}`")));
+        }
+    }
+}
+
+pub fn database_url(backend: Backend, dir: &tempfile::TempDir) -> (String, Option<String>) {
+    match backend {
+        Backend::Sqlite => (format!("sqlite://{}", dir.path().join("test.db").display()), None),
+        Backend::Mysql => {
+            let name = format!("gpdtest_{}", uuid::Uuid::new_v4().simple());
+            mysql_admin(&format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"));
+            (format!("{}/{name}", mysql_server_url()), Some(name))
+        }
+    }
+}
+
+/// Registers an institution and returns a fresh API key for it.
+pub fn register(database_url: &str, fiscal_code: &str, segregation_codes: &[&str]) -> String {
+    let mut conn = store::connect_single(&DatabaseUrl::parse(database_url).unwrap()).unwrap();
+    let codes = segregation_codes.iter().map(|c| SegregationCode::parse("code", c).unwrap()).collect();
+    let org = Organization::new(
+        OrgFiscalCode::parse("fc", fiscal_code).unwrap(),
+        &format!("Comune {fiscal_code}"),
+        None,
+        3,
+        None,
+        codes,
+    )
+    .unwrap();
+    orgs::add_org(&mut conn, &org, domain::now()).unwrap();
+    orgs::create_key(&mut conn, &org.fiscal_code, domain::now()).unwrap().secret
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut ServeConfig)) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let (database_url, mysql_database) = database_url(backend, &dir);
+    let key_a = register(&database_url, ORG_A, &[]);
+    let key_b = register(&database_url, ORG_B, &[]);
+    let mut config = ServeConfig {
+        bind: "127.0.0.1:0".to_owned(),
+        environment: "test".to_owned(),
+        db_pool_size: 10,
+        db_timeout_secs: 5,
+        status_job_interval_secs: 3600,
+        workers: Some(2),
+    };
+    tweak(&mut config);
+    let app = Application::build(&DatabaseConfig { database_url: database_url.clone() }, config).unwrap();
+    let base = format!("http://{}", app.addr());
+    tokio::spawn(app.run());
+    TestApp {
+        base,
+        client: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap(),
+        database_url,
+        key_a,
+        key_b,
+        backend,
+        _dir: dir,
+        mysql_database,
+    }
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn send(&self, method: reqwest::Method, path: &str, key: Option<&str>, body: Option<&Value>) -> Reply {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(key) = key {
+            req = req.header(KEY_HEADER, key);
+        }
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        let res = req.send().await.expect("request sent");
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let text = res.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Reply { status, headers, body }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(reqwest::Method::GET, path, Some(&self.key_a), None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Option<&Value>) -> Reply {
+        self.send(reqwest::Method::POST, path, Some(&self.key_a), body).await
+    }
+
+    pub async fn put(&self, path: &str, body: &Value) -> Reply {
+        self.send(reqwest::Method::PUT, path, Some(&self.key_a), Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Reply {
+        self.send(reqwest::Method::DELETE, path, Some(&self.key_a), None).await
+    }
+
+    /// Creates a position of ORG_A and asserts 201.
+    pub async fn create(&self, body: &Value, to_publish: bool) -> Value {
+        let reply = self
+            .post(&format!("/organizations/{ORG_A}/debtpositions?toPublish={to_publish}"), Some(body))
+            .await;
+        assert_eq!(reply.status, 201, "create failed: {}", reply.body);
+        reply.body
+    }
+}
+
+/// A 17-digit IUV with segregation code `02` and correct check digits, from a small number.
+pub fn iuv(n: u64) -> String {
+    domain::notice::iuv_with_check_digits("02", &format!("{n:013}")).unwrap()
+}
+
+/// A valid position of ORG_A: one single option of 12.30 euros in two transfers.
+pub fn position(iupd: &str, iuv: &str) -> Value {
+    json!({
+        "iupd": iupd,
+        "type": "F",
+        "fiscalCode": "RSSMRA80A01H501U",
+        "fullName": "Mario Rossi",
+        "streetName": "Via Roma",
+        "civicNumber": "1",
+        "postalCode": "00100",
+        "city": "Roma",
+        "province": "RM",
+        "region": "Lazio",
+        "country": "IT",
+        "email": "mario.rossi@example.it",
+        "phone": "+39061234567",
+        "switchToExpired": false,
+        "companyName": "Comune di Prova",
+        "officeName": "Ufficio Tributi",
+        "paymentOption": [option(iuv, 1230, "2030-12-31T23:59:59")]
+    })
+}
+
+pub fn option(iuv: &str, amount: i64, due: &str) -> Value {
+    let first = amount - 200;
+    json!({
+        "iuv": iuv,
+        "amount": amount,
+        "description": "Tassa rifiuti 2030",
+        "isPartialPayment": false,
+        "dueDate": due,
+        "retentionDate": "2031-12-31T23:59:59",
+        "paymentOptionMetadata": [{"key": "anno", "value": "2030"}],
+        "transfer": [
+            {"idTransfer": "1", "amount": first, "remittanceInformation": "Tassa rifiuti", "category": "9/0101108TS/",
+             "iban": "IT60X0542811101000000123456", "postalIban": "IT60X0760103200000000123456",
+             "transferMetadata": [{"key": "capitolo", "value": "1234"}]},
+            {"idTransfer": "2", "amount": 200, "organizationFiscalCode": "99999999999", "companyName": "Provincia",
+             "remittanceInformation": "Tributo provinciale", "category": "9/0201109AP/",
+             "iban": "IT60X0542811101000000654321"}
+        ]
+    })
+}
+
+/// Generates, for each listed test function taking a `TestApp`, one test per database backend.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::common::spawn_app(super::common::Backend::Sqlite).await).await
+                }
+            )*
+        }
+        #[cfg(feature = "mysql")]
+        mod mysql {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::common::spawn_app(super::common::Backend::Mysql).await).await
+                }
+            )*
+        }
+    };
+}
