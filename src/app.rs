@@ -53,10 +53,14 @@ fn as_problem<B: MessageBody + 'static>(res: ServiceResponse<B>) -> ServiceRespo
 impl Application {
     pub fn build(database: &DatabaseConfig, config: ServeConfig) -> Result<Self, String> {
         let url = DatabaseUrl::parse(&database.database_url)?;
-        let options = PoolOptions { max_size: config.db_pool_size, connection_timeout: config.db_timeout() };
+        let options = PoolOptions {
+            max_size: config.db_pool_size,
+            connection_timeout: config.db_timeout(),
+        };
         let pool = store::connect(&url, &options)?;
         let db = Db::new(pool, &url);
-        let listener = TcpListener::bind(&config.bind).map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
+        let listener = TcpListener::bind(&config.bind)
+            .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         let data = web::Data::new(db.clone());
         let environment = web::Data::new(Environment(config.environment.clone()));
@@ -78,7 +82,8 @@ impl Application {
                     async move {
                         let mut res = as_problem(fut.await?);
                         if let Ok(value) = HeaderValue::from_str(&id) {
-                            res.headers_mut().insert(HeaderName::from_static(REQUEST_ID), value);
+                            res.headers_mut()
+                                .insert(HeaderName::from_static(REQUEST_ID), value);
                         }
                         log::info!(
                             "{method} {path} {} {:.1}ms request_id={id}",
@@ -94,7 +99,12 @@ impl Application {
         if let Some(workers) = config.workers {
             server = server.workers(workers.max(1));
         }
-        Ok(Self { addr, server: server.run(), db, config })
+        Ok(Self {
+            addr,
+            server: server.run(),
+            db,
+            config,
+        })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -107,10 +117,12 @@ impl Application {
 
     /// Serves until stopped, running the status job beside it.
     pub async fn run(self) -> std::io::Result<()> {
-        let job = tokio::spawn(crate::jobs::run_status_transitions(self.db.clone(), self.config.status_job_interval()));
+        let job = tokio::spawn(crate::jobs::run_status_transitions(
+            self.db.clone(),
+            self.config.status_job_interval(),
+        ));
         let result = self.server.await;
         job.abort();
         result
     }
 }
-

@@ -8,7 +8,11 @@ use crate::domain::{self, OrgFiscalCode, Organization, SegregationCode};
 use crate::store::{self, orgs, DatabaseUrl, DbConnection};
 
 #[derive(Debug, Parser)]
-#[command(name = "gpd-gateway", version, about = "Debt positions for pagoPA: GPD-compatible REST API on SQLite or MySQL/MariaDB")]
+#[command(
+    name = "gpd-gateway",
+    version,
+    about = "Debt positions for pagoPA: GPD-compatible REST API on SQLite or MySQL/MariaDB"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub database: DatabaseConfig,
@@ -89,7 +93,11 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             let url = DatabaseUrl::parse(&cli.database.database_url)?;
             let mut conn = url_connection(&url)?;
             let applied = store::run_migrations(&mut conn)?;
-            println!("{} migrations applied on {}", applied.len(), url.backend_name());
+            println!(
+                "{} migrations applied on {}",
+                applied.len(),
+                url.backend_name()
+            );
             Ok(())
         }
         Some(Command::Org(cmd)) => org_command(&cli.database, cmd),
@@ -104,14 +112,25 @@ fn url_connection(url: &DatabaseUrl) -> Result<DbConnection, String> {
 
 async fn serve(database: &DatabaseConfig, config: ServeConfig) -> Result<(), String> {
     let app = Application::build(database, config)?;
-    println!("gpd-gateway listening on http://{} ({} database)", app.addr(), app.db().backend());
+    println!(
+        "gpd-gateway listening on http://{} ({} database)",
+        app.addr(),
+        app.db().backend()
+    );
     app.run().await.map_err(|e| e.to_string())
 }
 
 fn org_command(database: &DatabaseConfig, cmd: OrgCommand) -> Result<(), String> {
     let mut conn = open(database)?;
     match cmd {
-        OrgCommand::Add { fiscal_code, name, office, segregation_codes, aux_digit, application_code } => {
+        OrgCommand::Add {
+            fiscal_code,
+            name,
+            office,
+            segregation_codes,
+            aux_digit,
+            application_code,
+        } => {
             let codes = segregation_codes
                 .iter()
                 .flat_map(|c| c.split(','))
@@ -128,9 +147,14 @@ fn org_command(database: &DatabaseConfig, cmd: OrgCommand) -> Result<(), String>
             )
             .map_err(|e| e.to_string())?;
             match orgs::add_org(&mut conn, &org, domain::now()).map_err(|e| e.to_string())? {
-                orgs::Registration::Created => println!("organization {} registered", org.fiscal_code),
+                orgs::Registration::Created => {
+                    println!("organization {} registered", org.fiscal_code)
+                }
                 orgs::Registration::AlreadyRegistered => {
-                    println!("organization {} already registered with the same data", org.fiscal_code)
+                    println!(
+                        "organization {} already registered with the same data",
+                        org.fiscal_code
+                    )
                 }
             }
         }
@@ -153,8 +177,12 @@ fn key_command(database: &DatabaseConfig, cmd: KeyCommand) -> Result<(), String>
     let mut conn = open(database)?;
     match cmd {
         KeyCommand::Create { org } => {
-            let key = orgs::create_key(&mut conn, &org_code(&org)?, domain::now()).map_err(|e| e.to_string())?;
-            println!("API key {} created for organization {org}; it is shown only now:", key.key_id);
+            let key = orgs::create_key(&mut conn, &org_code(&org)?, domain::now())
+                .map_err(|e| e.to_string())?;
+            println!(
+                "API key {} created for organization {org}; it is shown only now:",
+                key.key_id
+            );
             println!("{}", key.secret);
         }
         KeyCommand::Revoke { key_id } => {
@@ -171,7 +199,10 @@ fn key_command(database: &DatabaseConfig, cmd: KeyCommand) -> Result<(), String>
                     Some(at) => format!("revoked {at}"),
                     None => "active".to_owned(),
                 };
-                println!("{}\t{}\tcreated {}\t{state}", key.key_id, key.organization_fiscal_code, key.created_at);
+                println!(
+                    "{}\t{}\tcreated {}\t{state}",
+                    key.key_id, key.organization_fiscal_code, key.created_at
+                );
             }
         }
     }

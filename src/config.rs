@@ -46,7 +46,9 @@ impl ServeConfig {
             serve: ServeConfig,
         }
         use clap::Parser;
-        Only::try_parse_from(["gpd-gateway"]).map(|o| o.serve).map_err(|e| e.to_string())
+        Only::try_parse_from(["gpd-gateway"])
+            .map(|o| o.serve)
+            .map_err(|e| e.to_string())
     }
 
     pub fn db_timeout(&self) -> Duration {

@@ -13,7 +13,12 @@ async fn create_echoes_every_field(app: TestApp) {
     let iuv1 = iuv(1);
     let body = position("IUPD-CREATE", &iuv1);
     let reply = app
-        .send(reqwest::Method::POST, &path("debtpositions"), Some(&app.key_a), Some(&body))
+        .send(
+            reqwest::Method::POST,
+            &path("debtpositions"),
+            Some(&app.key_a),
+            Some(&body),
+        )
         .await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     assert_eq!(reply.headers["etag"], "\"0\"");
@@ -37,14 +42,20 @@ async fn create_echoes_every_field(app: TestApp) {
     assert_eq!(o["dueDate"], "2030-12-31T23:59:59");
     assert_eq!(o["retentionDate"], "2031-12-31T23:59:59");
     assert_eq!(o["fee"], 0);
-    assert_eq!(o["paymentOptionMetadata"], json!([{"key": "anno", "value": "2030"}]));
+    assert_eq!(
+        o["paymentOptionMetadata"],
+        json!([{"key": "anno", "value": "2030"}])
+    );
     let t = &o["transfer"];
     assert_eq!(t[0]["idTransfer"], "1");
     assert_eq!(t[0]["amount"], 1030);
     assert_eq!(t[0]["organizationFiscalCode"], ORG_A);
     assert_eq!(t[0]["iban"], "IT60X0542811101000000123456");
     assert_eq!(t[0]["postalIban"], "IT60X0760103200000000123456");
-    assert_eq!(t[0]["transferMetadata"], json!([{"key": "capitolo", "value": "1234"}]));
+    assert_eq!(
+        t[0]["transferMetadata"],
+        json!([{"key": "capitolo", "value": "1234"}])
+    );
     assert_eq!(t[1]["organizationFiscalCode"], "99999999999");
     assert_eq!(t[1]["companyName"], "Provincia");
 
@@ -55,16 +66,28 @@ async fn create_echoes_every_field(app: TestApp) {
     assert_eq!(g["organizationFiscalCode"], ORG_A);
     assert_eq!(g["status"], "DRAFT");
     assert_eq!(g["paymentOption"][0]["status"], "PO_UNPAID");
-    assert_eq!(g["paymentOption"][0]["transfer"][0]["status"], "T_UNREPORTED");
+    assert_eq!(
+        g["paymentOption"][0]["transfer"][0]["status"],
+        "T_UNREPORTED"
+    );
     assert_eq!(g["paymentOption"][0]["nav"], format!("3{iuv1}"));
     assert_eq!(g["insertedDate"], g["lastUpdatedDate"]);
 }
 
 async fn request_id_is_echoed(app: TestApp) {
-    let res = app.client.get(app.url("/info")).header("X-Request-Id", "abc-123").send().await.unwrap();
+    let res = app
+        .client
+        .get(app.url("/info"))
+        .header("X-Request-Id", "abc-123")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.headers()["x-request-id"], "abc-123");
     let info: Value = res.json().await.unwrap();
-    assert_eq!(info, json!({"name": "gpd-gateway", "version": env!("CARGO_PKG_VERSION"), "environment": "test"}));
+    assert_eq!(
+        info,
+        json!({"name": "gpd-gateway", "version": env!("CARGO_PKG_VERSION"), "environment": "test"})
+    );
     let health = app.client.get(app.url("/health")).send().await.unwrap();
     assert_eq!(health.status(), 200);
     let unknown = app.get("/no/such/route").await;
@@ -75,12 +98,22 @@ async fn request_id_is_echoed(app: TestApp) {
 async fn publish_at_create_is_case_insensitive(app: TestApp) {
     for (i, flag) in ["True", "TRUE", "true"].iter().enumerate() {
         let body = position(&format!("PUB-{i}"), &iuv(10 + i as u64));
-        let reply = app.post(&path(&format!("debtpositions?toPublish={flag}")), Some(&body)).await;
+        let reply = app
+            .post(
+                &path(&format!("debtpositions?toPublish={flag}")),
+                Some(&body),
+            )
+            .await;
         assert_eq!(reply.status, 201);
         assert_eq!(reply.body["status"], "VALID");
         assert!(reply.body["validityDate"].is_string());
     }
-    let bad = app.post(&path("debtpositions?toPublish=yes"), Some(&position("PUB-X", &iuv(19)))).await;
+    let bad = app
+        .post(
+            &path("debtpositions?toPublish=yes"),
+            Some(&position("PUB-X", &iuv(19))),
+        )
+        .await;
     assert_eq!(bad.status, 400);
     assert!(bad.body["detail"].as_str().unwrap().contains("toPublish"));
 }
@@ -94,7 +127,10 @@ async fn published_becomes_valid_at_read_time(app: TestApp) {
     let listed = app.get(&path("debtpositions?status=PUBLISHED")).await;
     assert_eq!(listed.body["page_info"]["items_found"], 1);
     tokio::time::sleep(std::time::Duration::from_millis(2000)).await;
-    assert_eq!(app.get(&path("debtpositions/LAZY")).await.body["status"], "VALID");
+    assert_eq!(
+        app.get(&path("debtpositions/LAZY")).await.body["status"],
+        "VALID"
+    );
     let option = app.get(&path(&format!("paymentoptions/{}", iuv(20)))).await;
     assert_eq!(option.status, 200);
     assert_eq!(option.body["debtPositionStatus"], "VALID");
@@ -108,67 +144,145 @@ async fn state_machine(app: TestApp) {
     let published = app.post(&path("debtpositions/SM/publish"), None).await;
     assert_eq!(published.status, 200);
     assert_eq!(published.body["status"], "VALID");
-    assert_eq!(app.post(&path("debtpositions/SM/publish"), None).await.status, 409);
+    assert_eq!(
+        app.post(&path("debtpositions/SM/publish"), None)
+            .await
+            .status,
+        409
+    );
     let invalid = app.post(&path("debtpositions/SM/invalidate"), None).await;
     assert_eq!(invalid.status, 200);
     assert_eq!(invalid.body["status"], "INVALID");
     let again = app.post(&path("debtpositions/SM/invalidate"), None).await;
     assert_eq!(again.status, 409);
     assert!(again.body["detail"].as_str().unwrap().contains("INVALID"));
-    assert_eq!(app.post(&path("debtpositions/SM/publish"), None).await.status, 409);
+    assert_eq!(
+        app.post(&path("debtpositions/SM/publish"), None)
+            .await
+            .status,
+        409
+    );
 
     // Revival: an update of an INVALID position brings it back, same IUPD and NAV.
-    let revived = app.put(&path("debtpositions/SM?toPublish=true"), &position("SM", &iuv(30))).await;
+    let revived = app
+        .put(
+            &path("debtpositions/SM?toPublish=true"),
+            &position("SM", &iuv(30)),
+        )
+        .await;
     assert_eq!(revived.status, 200, "{}", revived.body);
     assert_eq!(revived.body["status"], "VALID");
-    assert_eq!(revived.body["paymentOption"][0]["nav"], format!("3{}", iuv(30)));
+    assert_eq!(
+        revived.body["paymentOption"][0]["nav"],
+        format!("3{}", iuv(30))
+    );
 
     // DRAFT cannot be invalidated.
     app.create(&position("SM-DRAFT", &iuv(31)), false).await;
-    assert_eq!(app.post(&path("debtpositions/SM-DRAFT/invalidate"), None).await.status, 409);
+    assert_eq!(
+        app.post(&path("debtpositions/SM-DRAFT/invalidate"), None)
+            .await
+            .status,
+        409
+    );
 
     // Payments freeze the position.
-    let paid = app.post(&path(&format!("paymentoptions/paids/{}", format_args!("3{}", iuv(30)))), Some(&json!({}))).await;
+    let paid = app
+        .post(
+            &path(&format!(
+                "paymentoptions/paids/{}",
+                format_args!("3{}", iuv(30))
+            )),
+            Some(&json!({})),
+        )
+        .await;
     assert_eq!(paid.status, 200, "{}", paid.body);
     assert_eq!(paid.body["status"], "PO_PAID");
     assert_eq!(paid.body["idReceipt"], "CLOSED_AS_ALREADY_PAID_BY_EC");
     assert_eq!(paid.body["pspCompany"], "CLOSED_AS_ALREADY_PAID_BY_EC");
-    assert_eq!(app.get(&path("debtpositions/SM")).await.body["status"], "PAID");
-    assert_eq!(app.put(&path("debtpositions/SM"), &position("SM", &iuv(30))).await.status, 409);
+    assert_eq!(
+        app.get(&path("debtpositions/SM")).await.body["status"],
+        "PAID"
+    );
+    assert_eq!(
+        app.put(&path("debtpositions/SM"), &position("SM", &iuv(30)))
+            .await
+            .status,
+        409
+    );
     assert_eq!(app.delete(&path("debtpositions/SM")).await.status, 409);
-    assert_eq!(app.post(&path("debtpositions/SM/invalidate"), None).await.status, 409);
-    assert_eq!(app.post(&path("debtpositions/SM/publish"), None).await.status, 409);
-    let twice = app.post(&path(&format!("paymentoptions/paids/{}", iuv(30))), Some(&json!({}))).await;
+    assert_eq!(
+        app.post(&path("debtpositions/SM/invalidate"), None)
+            .await
+            .status,
+        409
+    );
+    assert_eq!(
+        app.post(&path("debtpositions/SM/publish"), None)
+            .await
+            .status,
+        409
+    );
+    let twice = app
+        .post(
+            &path(&format!("paymentoptions/paids/{}", iuv(30))),
+            Some(&json!({})),
+        )
+        .await;
     assert_eq!(twice.status, 409);
 
     let deleted = app.delete(&path("debtpositions/SM-DRAFT")).await;
     assert_eq!(deleted.status, 200);
-    assert_eq!(deleted.body, json!("The debt position was successfully deleted"));
+    assert_eq!(
+        deleted.body,
+        json!("The debt position was successfully deleted")
+    );
     assert_eq!(app.get(&path("debtpositions/SM-DRAFT")).await.status, 404);
-    assert_eq!(app.delete(&path("debtpositions/SM-DRAFT")).await.status, 404);
+    assert_eq!(
+        app.delete(&path("debtpositions/SM-DRAFT")).await.status,
+        404
+    );
 }
 
 async fn update_replaces_content(app: TestApp) {
     app.create(&position("UPD", &iuv(40)), false).await;
     let mut body = position("UPD", &iuv(41));
     body["companyName"] = json!("Nuovo Comune");
-    body["paymentOption"] = json!([option(&iuv(41), 5000, "2031-01-31T00:00:00"), option(&iuv(42), 700, "2031-02-28T00:00:00")]);
+    body["paymentOption"] = json!([
+        option(&iuv(41), 5000, "2031-01-31T00:00:00"),
+        option(&iuv(42), 700, "2031-02-28T00:00:00")
+    ]);
     let reply = app.put(&path("debtpositions/UPD"), &body).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.headers["etag"], "\"1\"");
     assert_eq!(reply.body["companyName"], "Nuovo Comune");
     assert_eq!(reply.body["status"], "DRAFT");
     let got = app.get(&path("debtpositions/UPD")).await.body;
-    let ivus: Vec<&str> = got["paymentOption"].as_array().unwrap().iter().map(|o| o["iuv"].as_str().unwrap()).collect();
+    let ivus: Vec<&str> = got["paymentOption"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["iuv"].as_str().unwrap())
+        .collect();
     assert_eq!(ivus, vec![iuv(41).as_str(), iuv(42).as_str()]);
     assert_eq!(got["paymentOption"][0]["amount"], 5000);
     // The IUV freed by the update can be used again.
     app.create(&position("UPD-2", &iuv(40)), false).await;
 
-    let mismatch = app.put(&path("debtpositions/UPD"), &position("OTHER", &iuv(43))).await;
+    let mismatch = app
+        .put(&path("debtpositions/UPD"), &position("OTHER", &iuv(43)))
+        .await;
     assert_eq!(mismatch.status, 400);
-    assert!(mismatch.body["detail"].as_str().unwrap().starts_with("iupd:"));
-    assert_eq!(app.put(&path("debtpositions/NOPE"), &position("NOPE", &iuv(44))).await.status, 404);
+    assert!(mismatch.body["detail"]
+        .as_str()
+        .unwrap()
+        .starts_with("iupd:"));
+    assert_eq!(
+        app.put(&path("debtpositions/NOPE"), &position("NOPE", &iuv(44)))
+            .await
+            .status,
+        404
+    );
 
     let stale = app
         .client
@@ -190,24 +304,47 @@ async fn list_pages_filters_and_orders(app: TestApp) {
     }
     let page = app.get(&path("debtpositions?limit=5&page=2")).await;
     assert_eq!(page.status, 200);
-    assert_eq!(page.body["page_info"], json!({"page": 2, "limit": 5, "items_found": 12, "total_pages": 3}));
-    assert_eq!(page.body["payment_position_list"].as_array().unwrap().len(), 2);
-    let first = app.get(&path("debtpositions?limit=3&orderby=IUPD&ordering=ASC")).await;
-    let iupds: Vec<&str> =
-        first.body["payment_position_list"].as_array().unwrap().iter().map(|p| p["iupd"].as_str().unwrap()).collect();
+    assert_eq!(
+        page.body["page_info"],
+        json!({"page": 2, "limit": 5, "items_found": 12, "total_pages": 3})
+    );
+    assert_eq!(
+        page.body["payment_position_list"].as_array().unwrap().len(),
+        2
+    );
+    let first = app
+        .get(&path("debtpositions?limit=3&orderby=IUPD&ordering=ASC"))
+        .await;
+    let iupds: Vec<&str> = first.body["payment_position_list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["iupd"].as_str().unwrap())
+        .collect();
     assert_eq!(iupds, ["L-00", "L-01", "L-02"]);
     let newest = app.get(&path("debtpositions?limit=1")).await;
     assert_eq!(newest.body["payment_position_list"][0]["iupd"], "L-11");
 
     let valid = app.get(&path("debtpositions?status=VALID&limit=50")).await;
     assert_eq!(valid.body["page_info"]["items_found"], 6);
-    let due = app.get(&path("debtpositions?due_date_from=2030-01-03&due_date_to=2030-01-05")).await;
+    let due = app
+        .get(&path(
+            "debtpositions?due_date_from=2030-01-03&due_date_to=2030-01-05",
+        ))
+        .await;
     assert_eq!(due.body["page_info"]["items_found"], 3);
-    let draft_due = app.get(&path("debtpositions?status=DRAFT&due_date_from=2030-01-01&due_date_to=2030-01-10")).await;
+    let draft_due = app
+        .get(&path(
+            "debtpositions?status=DRAFT&due_date_from=2030-01-01&due_date_to=2030-01-10",
+        ))
+        .await;
     assert_eq!(draft_due.body["page_info"]["items_found"], 5);
 
     for (query, needle) in [
-        ("due_date_from=2030-01-01&payment_date_from=2030-01-01", "Exclusive"),
+        (
+            "due_date_from=2030-01-01&payment_date_from=2030-01-01",
+            "Exclusive",
+        ),
         ("due_date_from=2030-01-01&due_date_to=2030-03-01", "30 days"),
         ("due_date_from=2030-02-01&due_date_to=2030-01-01", "after"),
         ("limit=51", "limit"),
@@ -219,7 +356,11 @@ async fn list_pages_filters_and_orders(app: TestApp) {
     ] {
         let reply = app.get(&path(&format!("debtpositions?{query}"))).await;
         assert_eq!(reply.status, 400, "{query}");
-        assert!(reply.body["detail"].as_str().unwrap().contains(needle), "{query}: {}", reply.body);
+        assert!(
+            reply.body["detail"].as_str().unwrap().contains(needle),
+            "{query}: {}",
+            reply.body
+        );
     }
 }
 
@@ -236,18 +377,35 @@ async fn options_by_nav_or_iuv_pay_and_report(app: TestApp) {
         assert_eq!(reply.body["debtPositionStatus"], "VALID");
         assert_eq!(reply.body["amount"], 1230);
     }
-    assert_eq!(app.get(&path("paymentoptions/300000000000000000")).await.status, 404);
-    let owner = app.get(&path(&format!("paymentoptions/{iuv1}/debtposition"))).await;
+    assert_eq!(
+        app.get(&path("paymentoptions/300000000000000000"))
+            .await
+            .status,
+        404
+    );
+    let owner = app
+        .get(&path(&format!("paymentoptions/{iuv1}/debtposition")))
+        .await;
     assert_eq!(owner.status, 200);
     assert_eq!(owner.body["iupd"], "OPT");
     assert_eq!(owner.body["paymentOption"][0]["iuv"], iuv1.as_str());
 
     // Reporting before payment is refused.
-    assert_eq!(app.post(&path(&format!("paymentoptions/{iuv1}/transfers/1/report")), None).await.status, 409);
+    assert_eq!(
+        app.post(
+            &path(&format!("paymentoptions/{iuv1}/transfers/1/report")),
+            None
+        )
+        .await
+        .status,
+        409
+    );
 
     let pay = json!({"paymentDate": "2026-01-15T10:30:00", "paymentMethod": "creditCard", "pspCode": "ABI03069",
                      "pspTaxCode": "00799960158", "pspCompany": "Intesa", "idReceipt": "rcpt-1", "fee": "150"});
-    let paid = app.post(&path(&format!("paymentoptions/{iuv1}/pay")), Some(&pay)).await;
+    let paid = app
+        .post(&path(&format!("paymentoptions/{iuv1}/pay")), Some(&pay))
+        .await;
     assert_eq!(paid.status, 200, "{}", paid.body);
     assert_eq!(paid.body["status"], "PO_PAID");
     assert_eq!(paid.body["paymentDate"], "2026-01-15T10:30:00");
@@ -257,18 +415,51 @@ async fn options_by_nav_or_iuv_pay_and_report(app: TestApp) {
     let position_now = app.get(&path("debtpositions/OPT")).await.body;
     assert_eq!(position_now["status"], "PAID");
     assert_eq!(position_now["paymentDate"], "2026-01-15T10:30:00");
-    assert_eq!(app.post(&path(&format!("paymentoptions/{nav}/pay")), Some(&pay)).await.status, 409);
+    assert_eq!(
+        app.post(&path(&format!("paymentoptions/{nav}/pay")), Some(&pay))
+            .await
+            .status,
+        409
+    );
 
-    let reported = app.post(&path(&format!("paymentoptions/{iuv1}/transfers/1/report")), None).await;
+    let reported = app
+        .post(
+            &path(&format!("paymentoptions/{iuv1}/transfers/1/report")),
+            None,
+        )
+        .await;
     assert_eq!(reported.status, 200, "{}", reported.body);
     assert_eq!(reported.body["status"], "T_REPORTED");
     assert_eq!(reported.body["idTransfer"], "1");
-    assert_eq!(app.post(&path(&format!("paymentoptions/{iuv1}/transfers/1/report")), None).await.status, 409);
-    assert_eq!(app.post(&path(&format!("paymentoptions/{iuv1}/transfers/9/report")), None).await.status, 400);
+    assert_eq!(
+        app.post(
+            &path(&format!("paymentoptions/{iuv1}/transfers/1/report")),
+            None
+        )
+        .await
+        .status,
+        409
+    );
+    assert_eq!(
+        app.post(
+            &path(&format!("paymentoptions/{iuv1}/transfers/9/report")),
+            None
+        )
+        .await
+        .status,
+        400
+    );
     let option = app.get(&path(&format!("paymentoptions/{nav}"))).await;
     assert_eq!(option.body["status"], "PO_PARTIALLY_REPORTED");
-    app.post(&path(&format!("paymentoptions/{iuv1}/transfers/2/report")), None).await;
-    assert_eq!(app.get(&path("debtpositions/OPT")).await.body["status"], "REPORTED");
+    app.post(
+        &path(&format!("paymentoptions/{iuv1}/transfers/2/report")),
+        None,
+    )
+    .await;
+    assert_eq!(
+        app.get(&path("debtpositions/OPT")).await.body["status"],
+        "REPORTED"
+    );
 }
 
 async fn installments_and_cross_plan_rules(app: TestApp) {
@@ -282,24 +473,59 @@ async fn installments_and_cross_plan_rules(app: TestApp) {
     body["paymentOption"] = json!([option(&iuv(60), 1230, "2030-01-31T00:00:00"), rate1, rate2]);
     app.create(&body, true).await;
     let pay = json!({"pspCompany": "PSP", "idReceipt": "r-61"});
-    let first = app.post(&path(&format!("paymentoptions/{}/pay", iuv(61))), Some(&pay)).await;
+    let first = app
+        .post(
+            &path(&format!("paymentoptions/{}/pay", iuv(61))),
+            Some(&pay),
+        )
+        .await;
     assert_eq!(first.status, 200, "{}", first.body);
-    assert_eq!(app.get(&path("debtpositions/PLAN")).await.body["status"], "PARTIALLY_PAID");
+    assert_eq!(
+        app.get(&path("debtpositions/PLAN")).await.body["status"],
+        "PARTIALLY_PAID"
+    );
     // The single option is no longer payable nor visible once an installment is paid.
-    assert_eq!(app.get(&path(&format!("paymentoptions/{}", iuv(60)))).await.status, 404);
-    let single = app.post(&path(&format!("paymentoptions/{}/pay", iuv(60))), Some(&json!({"pspCompany": "PSP", "idReceipt": "r-60"}))).await;
+    assert_eq!(
+        app.get(&path(&format!("paymentoptions/{}", iuv(60))))
+            .await
+            .status,
+        404
+    );
+    let single = app
+        .post(
+            &path(&format!("paymentoptions/{}/pay", iuv(60))),
+            Some(&json!({"pspCompany": "PSP", "idReceipt": "r-60"})),
+        )
+        .await;
     assert_eq!(single.status, 404);
-    assert_eq!(app.get(&path(&format!("paymentoptions/{}", iuv(62)))).await.status, 200);
-    let second = app.post(&path(&format!("paymentoptions/{}/pay", iuv(62))), Some(&json!({"pspCompany": "PSP", "idReceipt": "r-62"}))).await;
+    assert_eq!(
+        app.get(&path(&format!("paymentoptions/{}", iuv(62))))
+            .await
+            .status,
+        200
+    );
+    let second = app
+        .post(
+            &path(&format!("paymentoptions/{}/pay", iuv(62))),
+            Some(&json!({"pspCompany": "PSP", "idReceipt": "r-62"})),
+        )
+        .await;
     assert_eq!(second.status, 200);
-    assert_eq!(app.get(&path("debtpositions/PLAN")).await.body["status"], "PAID");
+    assert_eq!(
+        app.get(&path("debtpositions/PLAN")).await.body["status"],
+        "PAID"
+    );
 }
 
 async fn iban_bulk_replacement(app: TestApp) {
     app.create(&position("IBAN-1", &iuv(70)), false).await;
     app.create(&position("IBAN-2", &iuv(71)), true).await;
     app.create(&position("IBAN-3", &iuv(72)), true).await;
-    app.post(&path(&format!("paymentoptions/paids/{}", iuv(72))), Some(&json!({}))).await;
+    app.post(
+        &path(&format!("paymentoptions/paids/{}", iuv(72))),
+        Some(&json!({})),
+    )
+    .await;
     let reply = app
         .send(
             reqwest::Method::PATCH,
@@ -311,11 +537,22 @@ async fn iban_bulk_replacement(app: TestApp) {
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.body["updatedTransfers"], 2);
     let got = app.get(&path("debtpositions/IBAN-1")).await.body;
-    assert_eq!(got["paymentOption"][0]["transfer"][0]["iban"], "IT12A0000000000000000000001");
+    assert_eq!(
+        got["paymentOption"][0]["transfer"][0]["iban"],
+        "IT12A0000000000000000000001"
+    );
     let paid = app.get(&path("debtpositions/IBAN-3")).await.body;
-    assert_eq!(paid["paymentOption"][0]["transfer"][0]["iban"], "IT60X0542811101000000123456");
+    assert_eq!(
+        paid["paymentOption"][0]["transfer"][0]["iban"],
+        "IT60X0542811101000000123456"
+    );
     let missing = app
-        .send(reqwest::Method::PATCH, &path("debtpositions/transfers"), Some(&app.key_a), Some(&json!({"newIban": "X1"})))
+        .send(
+            reqwest::Method::PATCH,
+            &path("debtpositions/transfers"),
+            Some(&app.key_a),
+            Some(&json!({"newIban": "X1"})),
+        )
         .await;
     assert_eq!(missing.status, 400);
 }
@@ -328,18 +565,41 @@ async fn expiry_at_read_time_and_by_the_job(app: TestApp) {
     body["paymentOption"][0]["retentionDate"] = json!("2031-01-01T00:00:00");
     assert_eq!(app.create(&body, true).await["status"], "VALID");
     tokio::time::sleep(std::time::Duration::from_millis(1700)).await;
-    assert_eq!(app.get(&path("debtpositions/EXP")).await.body["status"], "EXPIRED");
-    assert_eq!(app.get(&path("debtpositions?status=EXPIRED")).await.body["page_info"]["items_found"], 1);
-    assert_eq!(app.get(&path("debtpositions?status=VALID")).await.body["page_info"]["items_found"], 0);
-    assert_eq!(app.post(&path("debtpositions/EXP/invalidate"), None).await.status, 409);
+    assert_eq!(
+        app.get(&path("debtpositions/EXP")).await.body["status"],
+        "EXPIRED"
+    );
+    assert_eq!(
+        app.get(&path("debtpositions?status=EXPIRED")).await.body["page_info"]["items_found"],
+        1
+    );
+    assert_eq!(
+        app.get(&path("debtpositions?status=VALID")).await.body["page_info"]["items_found"],
+        0
+    );
+    assert_eq!(
+        app.post(&path("debtpositions/EXP/invalidate"), None)
+            .await
+            .status,
+        409
+    );
 
     let url = gpd_gateway::store::DatabaseUrl::parse(&app.database_url).unwrap();
     let mut conn = gpd_gateway::store::connect_single(&url).unwrap();
-    let changed =
-        gpd_gateway::store::positions::persist_time_transitions(&mut conn, gpd_gateway::domain::now(), 10).unwrap();
+    let changed = gpd_gateway::store::positions::persist_time_transitions(
+        &mut conn,
+        gpd_gateway::domain::now(),
+        10,
+    )
+    .unwrap();
     assert_eq!(changed, 1);
     assert_eq!(
-        gpd_gateway::store::positions::persist_time_transitions(&mut conn, gpd_gateway::domain::now(), 10).unwrap(),
+        gpd_gateway::store::positions::persist_time_transitions(
+            &mut conn,
+            gpd_gateway::domain::now(),
+            10
+        )
+        .unwrap(),
         0
     );
     let org = gpd_gateway::domain::OrgFiscalCode::parse("org", ORG_A).unwrap();
@@ -350,14 +610,27 @@ async fn expiry_at_read_time_and_by_the_job(app: TestApp) {
     // An expired position comes back with an update keeping IUPD and NAV.
     let mut revive = body.clone();
     revive["paymentOption"][0]["dueDate"] = json!("2030-06-30T00:00:00");
-    let revived = app.put(&path("debtpositions/EXP?toPublish=true"), &revive).await;
+    let revived = app
+        .put(&path("debtpositions/EXP?toPublish=true"), &revive)
+        .await;
     assert_eq!(revived.status, 200, "{}", revived.body);
     assert_eq!(revived.body["status"], "VALID");
-    assert_eq!(revived.body["paymentOption"][0]["nav"], format!("3{}", iuv(80)));
+    assert_eq!(
+        revived.body["paymentOption"][0]["nav"],
+        format!("3{}", iuv(80))
+    );
 }
 
 async fn openapi_describes_every_route(app: TestApp) {
-    let doc = app.client.get(app.url("/openapi.json")).send().await.unwrap().json::<Value>().await.unwrap();
+    let doc = app
+        .client
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
     let paths = doc["paths"].as_object().unwrap();
     for (p, method) in [
         ("/info", "get"),
@@ -378,7 +651,10 @@ async fn openapi_describes_every_route(app: TestApp) {
     ] {
         assert!(paths.get(p).and_then(|m| m.get(method)).is_some(), "{method} {p} missing from the OpenAPI");
     }
-    assert_eq!(doc["components"]["securitySchemes"]["ApiKey"]["name"], "Ocp-Apim-Subscription-Key");
+    assert_eq!(
+        doc["components"]["securitySchemes"]["ApiKey"]["name"],
+        "Ocp-Apim-Subscription-Key"
+    );
     assert!(doc["components"]["schemas"]["PaymentPositionModel"].is_object());
 }
 

@@ -11,65 +11,299 @@ fn create_path() -> String {
 
 async fn assert_nothing_stored(app: &TestApp) {
     let list = app.get(&create_path()).await;
-    assert_eq!(list.body["page_info"]["items_found"], 0, "a refused request left data behind");
+    assert_eq!(
+        list.body["page_info"]["items_found"], 0,
+        "a refused request left data behind"
+    );
 }
 
-/// Each case: a change to a valid body, the expected status and a fragment of the detail.
-fn cases() -> Vec<(&'static str, Box<dyn Fn(&mut Value)>, u16, &'static str)> {
+/// A case: its name, a change to a valid body, the expected status and a fragment of the detail.
+type Case = (&'static str, Box<dyn Fn(&mut Value)>, u16, &'static str);
+
+fn cases() -> Vec<Case> {
     vec![
-        ("missing iupd", Box::new(|b| { b.as_object_mut().unwrap().remove("iupd"); }), 400, "iupd"),
-        ("blank iupd", Box::new(|b| b["iupd"] = json!("  ")), 400, "iupd"),
-        ("unknown debtor type", Box::new(|b| b["type"] = json!("X")), 400, "type"),
-        ("switchToExpired missing", Box::new(|b| { b.as_object_mut().unwrap().remove("switchToExpired"); }), 400, "switchToExpired"),
-        ("boolean as string", Box::new(|b| b["switchToExpired"] = json!("no")), 400, "switchToExpired"),
-        ("country lower case", Box::new(|b| b["country"] = json!("it")), 400, "country"),
-        ("bad email", Box::new(|b| b["email"] = json!("not-an-email")), 400, "email"),
-        ("company name too long", Box::new(|b| b["companyName"] = json!("x".repeat(141))), 400, "companyName"),
-        ("full name blank", Box::new(|b| b["fullName"] = json!("")), 400, "fullName"),
-        ("no options", Box::new(|b| b["paymentOption"] = json!([])), 400, "paymentOption"),
-        ("amount zero", Box::new(|b| b["paymentOption"][0]["amount"] = json!(0)), 400, "paymentOption[0].amount"),
-        ("amount negative", Box::new(|b| b["paymentOption"][0]["transfer"][1]["amount"] = json!(-5)), 400, "paymentOption[0].transfer[1].amount"),
-        ("amount float", Box::new(|b| b["paymentOption"][0]["amount"] = json!(12.3)), 400, "paymentOption[0].amount"),
-        ("amount overflow", Box::new(|b| b["paymentOption"][0]["amount"] = json!(100_000_000_000i64)), 400, "paymentOption[0].amount"),
-        ("amount beyond i64", Box::new(|b| b["paymentOption"][0]["amount"] = json!(1e30)), 400, "paymentOption[0].amount"),
-        ("sum mismatch", Box::new(|b| b["paymentOption"][0]["amount"] = json!(1231)), 400, "sum of its transfer amounts"),
-        ("six transfers", Box::new(|b| {
-            let t = b["paymentOption"][0]["transfer"][1].clone();
-            let mut ts = vec![];
-            for i in 1..=6 { let mut x = t.clone(); x["idTransfer"] = json!(((i - 1) % 5 + 1).to_string()); x["amount"] = json!(205); ts.push(x); }
-            b["paymentOption"][0]["transfer"] = json!(ts);
-            b["paymentOption"][0]["amount"] = json!(1230);
-        }), 400, "at most 5 transfers"),
-        ("no transfers", Box::new(|b| b["paymentOption"][0]["transfer"] = json!([])), 400, "at least one transfer"),
-        ("transfer id 6", Box::new(|b| b["paymentOption"][0]["transfer"][1]["idTransfer"] = json!("6")), 400, "idTransfer"),
-        ("duplicate transfer id", Box::new(|b| b["paymentOption"][0]["transfer"][1]["idTransfer"] = json!("1")), 400, "appears twice"),
-        ("iban and stamp", Box::new(|b| b["paymentOption"][0]["transfer"][1]["stamp"] = json!({"hashDocument": "abc", "stampType": "01", "provincialResidence": "RM"})), 400, "either iban or stamp"),
-        ("neither iban nor stamp", Box::new(|b| { b["paymentOption"][0]["transfer"][1].as_object_mut().unwrap().remove("iban"); }), 400, "iban or a stamp"),
-        ("postal iban with stamp", Box::new(|b| {
-            let t = &mut b["paymentOption"][0]["transfer"][0];
-            t.as_object_mut().unwrap().remove("iban");
-            t["stamp"] = json!({"hashDocument": "abc", "stampType": "01", "provincialResidence": "RM"});
-        }), 400, "postalIban"),
-        ("bad iban chars", Box::new(|b| b["paymentOption"][0]["transfer"][0]["iban"] = json!("IT60 X054")), 400, "iban"),
-        ("stamp type length", Box::new(|b| {
-            let t = &mut b["paymentOption"][0]["transfer"][1];
-            t.as_object_mut().unwrap().remove("iban");
-            t["stamp"] = json!({"hashDocument": "abc", "stampType": "1", "provincialResidence": "RM"});
-        }), 400, "stampType"),
-        ("due date in the past", Box::new(|b| b["paymentOption"][0]["dueDate"] = json!("2020-01-01T00:00:00")), 400, "dueDate"),
-        ("due date not a date", Box::new(|b| b["paymentOption"][0]["dueDate"] = json!("tomorrow")), 400, "dueDate"),
-        ("retention before due", Box::new(|b| b["paymentOption"][0]["retentionDate"] = json!("2030-01-01T00:00:00")), 400, "retentionDate"),
-        ("validity in the past", Box::new(|b| b["validityDate"] = json!("2020-01-01T00:00:00")), 400, "validityDate"),
-        ("due before validity", Box::new(|b| b["validityDate"] = json!("2031-01-01T00:00:00")), 400, "dueDate"),
-        ("duplicate metadata key", Box::new(|b| b["paymentOption"][0]["paymentOptionMetadata"] = json!([{"key": "a", "value": "1"}, {"key": "a", "value": "2"}])), 400, "appears twice"),
-        ("eleven metadata", Box::new(|b| b["paymentOption"][0]["paymentOptionMetadata"] = json!((0..11).map(|i| json!({"key": format!("k{i}"), "value": "v"})).collect::<Vec<_>>())), 400, "at most 10"),
-        ("reserved metadata key", Box::new(|b| b["paymentOption"][0]["paymentOptionMetadata"] = json!([{"key": "NOTIFICATION_FEE", "value": "1"}])), 409, "reserved"),
-        ("duplicate iuv in request", Box::new(|b| { let o = b["paymentOption"][0].clone(); b["paymentOption"] = json!([o.clone(), o]); }), 400, "appears twice"),
-        ("iuv too short for nav", Box::new(|b| b["paymentOption"][0]["iuv"] = json!("12345")), 400, "17 digits"),
-        ("explicit nav not 18 digits", Box::new(|b| b["paymentOption"][0]["nav"] = json!("31234")), 400, "nav"),
-        ("iuv with symbols", Box::new(|b| b["paymentOption"][0]["iuv"] = json!("02-123")), 400, "iuv"),
-        ("description too long", Box::new(|b| b["paymentOption"][0]["description"] = json!("d".repeat(141))), 400, "description"),
-        ("beneficiary fiscal code", Box::new(|b| b["paymentOption"][0]["transfer"][1]["organizationFiscalCode"] = json!("abc")), 400, "organizationFiscalCode"),
+        (
+            "missing iupd",
+            Box::new(|b| {
+                b.as_object_mut().unwrap().remove("iupd");
+            }),
+            400,
+            "iupd",
+        ),
+        (
+            "blank iupd",
+            Box::new(|b| b["iupd"] = json!("  ")),
+            400,
+            "iupd",
+        ),
+        (
+            "unknown debtor type",
+            Box::new(|b| b["type"] = json!("X")),
+            400,
+            "type",
+        ),
+        (
+            "switchToExpired missing",
+            Box::new(|b| {
+                b.as_object_mut().unwrap().remove("switchToExpired");
+            }),
+            400,
+            "switchToExpired",
+        ),
+        (
+            "boolean as string",
+            Box::new(|b| b["switchToExpired"] = json!("no")),
+            400,
+            "switchToExpired",
+        ),
+        (
+            "country lower case",
+            Box::new(|b| b["country"] = json!("it")),
+            400,
+            "country",
+        ),
+        (
+            "bad email",
+            Box::new(|b| b["email"] = json!("not-an-email")),
+            400,
+            "email",
+        ),
+        (
+            "company name too long",
+            Box::new(|b| b["companyName"] = json!("x".repeat(141))),
+            400,
+            "companyName",
+        ),
+        (
+            "full name blank",
+            Box::new(|b| b["fullName"] = json!("")),
+            400,
+            "fullName",
+        ),
+        (
+            "no options",
+            Box::new(|b| b["paymentOption"] = json!([])),
+            400,
+            "paymentOption",
+        ),
+        (
+            "amount zero",
+            Box::new(|b| b["paymentOption"][0]["amount"] = json!(0)),
+            400,
+            "paymentOption[0].amount",
+        ),
+        (
+            "amount negative",
+            Box::new(|b| b["paymentOption"][0]["transfer"][1]["amount"] = json!(-5)),
+            400,
+            "paymentOption[0].transfer[1].amount",
+        ),
+        (
+            "amount float",
+            Box::new(|b| b["paymentOption"][0]["amount"] = json!(12.3)),
+            400,
+            "paymentOption[0].amount",
+        ),
+        (
+            "amount overflow",
+            Box::new(|b| b["paymentOption"][0]["amount"] = json!(100_000_000_000i64)),
+            400,
+            "paymentOption[0].amount",
+        ),
+        (
+            "amount beyond i64",
+            Box::new(|b| b["paymentOption"][0]["amount"] = json!(1e30)),
+            400,
+            "paymentOption[0].amount",
+        ),
+        (
+            "sum mismatch",
+            Box::new(|b| b["paymentOption"][0]["amount"] = json!(1231)),
+            400,
+            "sum of its transfer amounts",
+        ),
+        (
+            "six transfers",
+            Box::new(|b| {
+                let t = b["paymentOption"][0]["transfer"][1].clone();
+                let mut ts = vec![];
+                for i in 1..=6 {
+                    let mut x = t.clone();
+                    x["idTransfer"] = json!(((i - 1) % 5 + 1).to_string());
+                    x["amount"] = json!(205);
+                    ts.push(x);
+                }
+                b["paymentOption"][0]["transfer"] = json!(ts);
+                b["paymentOption"][0]["amount"] = json!(1230);
+            }),
+            400,
+            "at most 5 transfers",
+        ),
+        (
+            "no transfers",
+            Box::new(|b| b["paymentOption"][0]["transfer"] = json!([])),
+            400,
+            "at least one transfer",
+        ),
+        (
+            "transfer id 6",
+            Box::new(|b| b["paymentOption"][0]["transfer"][1]["idTransfer"] = json!("6")),
+            400,
+            "idTransfer",
+        ),
+        (
+            "duplicate transfer id",
+            Box::new(|b| b["paymentOption"][0]["transfer"][1]["idTransfer"] = json!("1")),
+            400,
+            "appears twice",
+        ),
+        (
+            "iban and stamp",
+            Box::new(|b| {
+                b["paymentOption"][0]["transfer"][1]["stamp"] =
+                    json!({"hashDocument": "abc", "stampType": "01", "provincialResidence": "RM"})
+            }),
+            400,
+            "either iban or stamp",
+        ),
+        (
+            "neither iban nor stamp",
+            Box::new(|b| {
+                b["paymentOption"][0]["transfer"][1]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("iban");
+            }),
+            400,
+            "iban or a stamp",
+        ),
+        (
+            "postal iban with stamp",
+            Box::new(|b| {
+                let t = &mut b["paymentOption"][0]["transfer"][0];
+                t.as_object_mut().unwrap().remove("iban");
+                t["stamp"] =
+                    json!({"hashDocument": "abc", "stampType": "01", "provincialResidence": "RM"});
+            }),
+            400,
+            "postalIban",
+        ),
+        (
+            "bad iban chars",
+            Box::new(|b| b["paymentOption"][0]["transfer"][0]["iban"] = json!("IT60 X054")),
+            400,
+            "iban",
+        ),
+        (
+            "stamp type length",
+            Box::new(|b| {
+                let t = &mut b["paymentOption"][0]["transfer"][1];
+                t.as_object_mut().unwrap().remove("iban");
+                t["stamp"] =
+                    json!({"hashDocument": "abc", "stampType": "1", "provincialResidence": "RM"});
+            }),
+            400,
+            "stampType",
+        ),
+        (
+            "due date in the past",
+            Box::new(|b| b["paymentOption"][0]["dueDate"] = json!("2020-01-01T00:00:00")),
+            400,
+            "dueDate",
+        ),
+        (
+            "due date not a date",
+            Box::new(|b| b["paymentOption"][0]["dueDate"] = json!("tomorrow")),
+            400,
+            "dueDate",
+        ),
+        (
+            "retention before due",
+            Box::new(|b| b["paymentOption"][0]["retentionDate"] = json!("2030-01-01T00:00:00")),
+            400,
+            "retentionDate",
+        ),
+        (
+            "validity in the past",
+            Box::new(|b| b["validityDate"] = json!("2020-01-01T00:00:00")),
+            400,
+            "validityDate",
+        ),
+        (
+            "due before validity",
+            Box::new(|b| b["validityDate"] = json!("2031-01-01T00:00:00")),
+            400,
+            "dueDate",
+        ),
+        (
+            "duplicate metadata key",
+            Box::new(|b| {
+                b["paymentOption"][0]["paymentOptionMetadata"] =
+                    json!([{"key": "a", "value": "1"}, {"key": "a", "value": "2"}])
+            }),
+            400,
+            "appears twice",
+        ),
+        (
+            "eleven metadata",
+            Box::new(|b| {
+                b["paymentOption"][0]["paymentOptionMetadata"] = json!((0..11)
+                    .map(|i| json!({"key": format!("k{i}"), "value": "v"}))
+                    .collect::<Vec<_>>())
+            }),
+            400,
+            "at most 10",
+        ),
+        (
+            "reserved metadata key",
+            Box::new(|b| {
+                b["paymentOption"][0]["paymentOptionMetadata"] =
+                    json!([{"key": "NOTIFICATION_FEE", "value": "1"}])
+            }),
+            409,
+            "reserved",
+        ),
+        (
+            "duplicate iuv in request",
+            Box::new(|b| {
+                let o = b["paymentOption"][0].clone();
+                b["paymentOption"] = json!([o.clone(), o]);
+            }),
+            400,
+            "appears twice",
+        ),
+        (
+            "iuv too short for nav",
+            Box::new(|b| b["paymentOption"][0]["iuv"] = json!("12345")),
+            400,
+            "17 digits",
+        ),
+        (
+            "explicit nav not 18 digits",
+            Box::new(|b| b["paymentOption"][0]["nav"] = json!("31234")),
+            400,
+            "nav",
+        ),
+        (
+            "iuv with symbols",
+            Box::new(|b| b["paymentOption"][0]["iuv"] = json!("02-123")),
+            400,
+            "iuv",
+        ),
+        (
+            "description too long",
+            Box::new(|b| b["paymentOption"][0]["description"] = json!("d".repeat(141))),
+            400,
+            "description",
+        ),
+        (
+            "beneficiary fiscal code",
+            Box::new(|b| {
+                b["paymentOption"][0]["transfer"][1]["organizationFiscalCode"] = json!("abc")
+            }),
+            400,
+            "organizationFiscalCode",
+        ),
     ]
 }
 
@@ -82,7 +316,10 @@ async fn every_validation_rule(app: TestApp) {
         assert_eq!(reply.body["status"], status, "{name}: ProblemJson expected");
         assert!(reply.body["title"].is_string(), "{name}");
         let detail = reply.body["detail"].as_str().unwrap_or_default();
-        assert!(detail.contains(needle), "{name}: detail '{detail}' lacks '{needle}'");
+        assert!(
+            detail.contains(needle),
+            "{name}: detail '{detail}' lacks '{needle}'"
+        );
     }
     assert_nothing_stored(&app).await;
 }
@@ -128,30 +365,77 @@ async fn notice_numbers_and_segregation_codes(app: TestApp) {
     assert_eq!(created["paymentOption"][0]["iuv"], "ABC123");
 
     // Same IUV or same NAV in another position: 409 naming the field.
-    let dup_iuv = app.post(&create_path(), Some(&position("DUP", "ABC123"))).await;
-    assert_eq!(dup_iuv.status, 400, "ABC123 without a nav cannot form a notice number");
+    let dup_iuv = app
+        .post(&create_path(), Some(&position("DUP", "ABC123")))
+        .await;
+    assert_eq!(
+        dup_iuv.status, 400,
+        "ABC123 without a nav cannot form a notice number"
+    );
     let mut dup = position("DUP", "ABC123");
     dup["paymentOption"][0]["nav"] = json!("399000000000000002");
     let reply = app.post(&create_path(), Some(&dup)).await;
     assert_eq!(reply.status, 409);
-    assert!(reply.body["detail"].as_str().unwrap().contains("paymentOption[0].iuv"), "{}", reply.body);
+    assert!(
+        reply.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("paymentOption[0].iuv"),
+        "{}",
+        reply.body
+    );
     let mut dup_nav = position("DUP", &iuv(9));
     dup_nav["paymentOption"][0]["nav"] = json!("399000000000000001");
     let reply = app.post(&create_path(), Some(&dup_nav)).await;
     assert_eq!(reply.status, 409);
-    assert!(reply.body["detail"].as_str().unwrap().contains("paymentOption[0].nav"), "{}", reply.body);
-    let reply = app.post(&create_path(), Some(&position("NAV-EXPLICIT", &iuv(8)))).await;
+    assert!(
+        reply.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("paymentOption[0].nav"),
+        "{}",
+        reply.body
+    );
+    let reply = app
+        .post(&create_path(), Some(&position("NAV-EXPLICIT", &iuv(8))))
+        .await;
     assert_eq!(reply.status, 409);
-    assert!(reply.body["detail"].as_str().unwrap().starts_with("iupd:"), "{}", reply.body);
+    assert!(
+        reply.body["detail"].as_str().unwrap().starts_with("iupd:"),
+        "{}",
+        reply.body
+    );
 
     // An institution with segregation codes refuses IUVs of other intermediaries.
     let key = register(&app.database_url, "12345678901", &["47"]);
     let path = "/organizations/12345678901/debtpositions";
-    let other = app.send(reqwest::Method::POST, path, Some(&key), Some(&position("SEG", &iuv(1)))).await;
+    let other = app
+        .send(
+            reqwest::Method::POST,
+            path,
+            Some(&key),
+            Some(&position("SEG", &iuv(1))),
+        )
+        .await;
     assert_eq!(other.status, 403);
-    assert!(other.body["detail"].as_str().unwrap().contains("segregation code '02'"), "{}", other.body);
-    let own_iuv = gpd_gateway::domain::notice::iuv_with_check_digits("47", "0000000000001").unwrap();
-    let ok = app.send(reqwest::Method::POST, path, Some(&key), Some(&position("SEG", &own_iuv))).await;
+    assert!(
+        other.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("segregation code '02'"),
+        "{}",
+        other.body
+    );
+    let own_iuv =
+        gpd_gateway::domain::notice::iuv_with_check_digits("47", "0000000000001").unwrap();
+    let ok = app
+        .send(
+            reqwest::Method::POST,
+            path,
+            Some(&key),
+            Some(&position("SEG", &own_iuv)),
+        )
+        .await;
     assert_eq!(ok.status, 201, "{}", ok.body);
     assert_eq!(ok.body["paymentOption"][0]["nav"], format!("3{own_iuv}"));
 }
@@ -159,30 +443,77 @@ async fn notice_numbers_and_segregation_codes(app: TestApp) {
 async fn tenant_isolation(app: TestApp) {
     app.create(&position("A-1", &iuv(1)), true).await;
     let b_path = format!("/organizations/{ORG_B}/debtpositions");
-    let b = app.send(reqwest::Method::POST, &b_path, Some(&app.key_b), Some(&position("B-1", &iuv(1)))).await;
-    assert_eq!(b.status, 201, "IUVs are unique per institution, not globally");
+    let b = app
+        .send(
+            reqwest::Method::POST,
+            &b_path,
+            Some(&app.key_b),
+            Some(&position("B-1", &iuv(1))),
+        )
+        .await;
+    assert_eq!(
+        b.status, 201,
+        "IUVs are unique per institution, not globally"
+    );
 
     // A's key on B's paths: 403 for every endpoint, B unchanged.
     for (method, p) in [
-        (reqwest::Method::GET, format!("/organizations/{ORG_B}/debtpositions")),
-        (reqwest::Method::GET, format!("/organizations/{ORG_B}/debtpositions/B-1")),
-        (reqwest::Method::DELETE, format!("/organizations/{ORG_B}/debtpositions/B-1")),
-        (reqwest::Method::POST, format!("/organizations/{ORG_B}/debtpositions/B-1/invalidate")),
-        (reqwest::Method::GET, format!("/organizations/{ORG_B}/paymentoptions/3{}", iuv(1))),
-        (reqwest::Method::POST, format!("/organizations/{ORG_B}/paymentoptions/paids/3{}", iuv(1))),
+        (
+            reqwest::Method::GET,
+            format!("/organizations/{ORG_B}/debtpositions"),
+        ),
+        (
+            reqwest::Method::GET,
+            format!("/organizations/{ORG_B}/debtpositions/B-1"),
+        ),
+        (
+            reqwest::Method::DELETE,
+            format!("/organizations/{ORG_B}/debtpositions/B-1"),
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/organizations/{ORG_B}/debtpositions/B-1/invalidate"),
+        ),
+        (
+            reqwest::Method::GET,
+            format!("/organizations/{ORG_B}/paymentoptions/3{}", iuv(1)),
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/organizations/{ORG_B}/paymentoptions/paids/3{}", iuv(1)),
+        ),
     ] {
-        let reply = app.send(method.clone(), &p, Some(&app.key_a), Some(&json!({}))).await;
+        let reply = app
+            .send(method.clone(), &p, Some(&app.key_a), Some(&json!({})))
+            .await;
         assert_eq!(reply.status, 403, "{method} {p}");
         assert_eq!(reply.body["status"], 403);
     }
     let put = app
-        .send(reqwest::Method::PUT, &format!("{b_path}/B-1"), Some(&app.key_a), Some(&position("B-1", &iuv(2))))
+        .send(
+            reqwest::Method::PUT,
+            &format!("{b_path}/B-1"),
+            Some(&app.key_a),
+            Some(&position("B-1", &iuv(2))),
+        )
         .await;
     assert_eq!(put.status, 403);
     // A's own path does not reach B's data.
-    assert_eq!(app.get(&format!("/organizations/{ORG_A}/debtpositions/B-1")).await.status, 404);
+    assert_eq!(
+        app.get(&format!("/organizations/{ORG_A}/debtpositions/B-1"))
+            .await
+            .status,
+        404
+    );
 
-    let b_now = app.send(reqwest::Method::GET, &format!("{b_path}/B-1"), Some(&app.key_b), None).await;
+    let b_now = app
+        .send(
+            reqwest::Method::GET,
+            &format!("{b_path}/B-1"),
+            Some(&app.key_b),
+            None,
+        )
+        .await;
     assert_eq!(b_now.status, 200);
     assert_eq!(b_now.body["status"], "DRAFT");
     assert_eq!(b_now.body["paymentOption"][0]["iuv"], iuv(1).as_str());
@@ -192,7 +523,9 @@ async fn tenant_isolation(app: TestApp) {
     let none = app.send(reqwest::Method::GET, &b_path, None, None).await;
     assert_eq!(none.status, 401);
     assert_eq!(none.body["status"], 401);
-    let wrong = app.send(reqwest::Method::GET, &b_path, Some("gpd_nope"), None).await;
+    let wrong = app
+        .send(reqwest::Method::GET, &b_path, Some("gpd_nope"), None)
+        .await;
     assert_eq!(wrong.status, 401);
 }
 
@@ -200,12 +533,33 @@ async fn revoked_keys_stop_working(app: TestApp) {
     let url = gpd_gateway::store::DatabaseUrl::parse(&app.database_url).unwrap();
     let mut conn = gpd_gateway::store::connect_single(&url).unwrap();
     let org = gpd_gateway::domain::OrgFiscalCode::parse("org", ORG_A).unwrap();
-    let key = gpd_gateway::store::orgs::create_key(&mut conn, &org, gpd_gateway::domain::now()).unwrap();
+    let key =
+        gpd_gateway::store::orgs::create_key(&mut conn, &org, gpd_gateway::domain::now()).unwrap();
     let path = create_path();
-    assert_eq!(app.send(reqwest::Method::GET, &path, Some(&key.secret), None).await.status, 200);
-    assert!(gpd_gateway::store::orgs::revoke_key(&mut conn, &key.key_id, gpd_gateway::domain::now()).unwrap());
-    assert_eq!(app.send(reqwest::Method::GET, &path, Some(&key.secret), None).await.status, 401);
-    assert_eq!(app.send(reqwest::Method::GET, &path, Some(&app.key_a), None).await.status, 200);
+    assert_eq!(
+        app.send(reqwest::Method::GET, &path, Some(&key.secret), None)
+            .await
+            .status,
+        200
+    );
+    assert!(gpd_gateway::store::orgs::revoke_key(
+        &mut conn,
+        &key.key_id,
+        gpd_gateway::domain::now()
+    )
+    .unwrap());
+    assert_eq!(
+        app.send(reqwest::Method::GET, &path, Some(&key.secret), None)
+            .await
+            .status,
+        401
+    );
+    assert_eq!(
+        app.send(reqwest::Method::GET, &path, Some(&app.key_a), None)
+            .await
+            .status,
+        200
+    );
 }
 
 both_backends!(

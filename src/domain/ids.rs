@@ -66,9 +66,13 @@ impl Iupd {
             return Err(invalid(field, "must not be blank"));
         }
         if value.chars().count() > IUPD_MAX_LEN {
-            return Err(invalid(field, format!("must be at most {IUPD_MAX_LEN} characters")));
+            return Err(invalid(
+                field,
+                format!("must be at most {IUPD_MAX_LEN} characters"),
+            ));
         }
-        let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '*' | '.' | ' ');
+        let allowed =
+            |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '*' | '.' | ' ');
         if !value.chars().all(allowed) {
             return Err(invalid(
                 field,
@@ -86,11 +90,15 @@ string_newtype!(Iuv);
 
 impl Iuv {
     pub fn parse(field: &str, value: &str) -> Result<Self, DomainError> {
-        let ok = (1..=35).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_alphanumeric());
+        let ok =
+            (1..=35).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_alphanumeric());
         if ok {
             Ok(Self(value.to_owned()))
         } else {
-            Err(invalid(field, format!("'{value}' is not a valid IUV (1 to 35 letters or digits)")))
+            Err(invalid(
+                field,
+                format!("'{value}' is not a valid IUV (1 to 35 letters or digits)"),
+            ))
         }
     }
 
@@ -116,7 +124,10 @@ impl NoticeNumber {
         if value.len() == NOTICE_NUMBER_LEN && value.bytes().all(|b| b.is_ascii_digit()) {
             Ok(Self(value.to_owned()))
         } else {
-            Err(invalid(field, format!("'{value}' is not a notice number (exactly 18 digits)")))
+            Err(invalid(
+                field,
+                format!("'{value}' is not a notice number (exactly 18 digits)"),
+            ))
         }
     }
 
@@ -141,12 +152,17 @@ impl TransferId {
     pub fn parse(field: &str, value: &str) -> Result<Self, DomainError> {
         match value.parse::<u8>() {
             Ok(n) if (1..=MAX_TRANSFERS as u8).contains(&n) && value.len() == 1 => Ok(Self(n)),
-            _ => Err(invalid(field, format!("'{value}' is not a transfer id (1 to 5)"))),
+            _ => Err(invalid(
+                field,
+                format!("'{value}' is not a transfer id (1 to 5)"),
+            )),
         }
     }
 
     pub fn from_number(n: i32) -> Option<Self> {
-        (1..=MAX_TRANSFERS as i32).contains(&n).then_some(Self(n as u8))
+        (1..=MAX_TRANSFERS as i32)
+            .contains(&n)
+            .then_some(Self(n as u8))
     }
 
     pub fn get(self) -> u8 {
@@ -170,7 +186,10 @@ impl SegregationCode {
         if value.len() == 2 && value.bytes().all(|b| b.is_ascii_digit()) {
             Ok(Self(value.to_owned()))
         } else {
-            Err(invalid(field, format!("'{value}' is not a segregation code (2 digits)")))
+            Err(invalid(
+                field,
+                format!("'{value}' is not a segregation code (2 digits)"),
+            ))
         }
     }
 }
@@ -197,7 +216,12 @@ mod tests {
 
     #[test]
     fn notice_number_and_transfer_id() {
-        assert_eq!(NoticeNumber::parse("nav", "302123456789012356").unwrap().aux_digit(), 3);
+        assert_eq!(
+            NoticeNumber::parse("nav", "302123456789012356")
+                .unwrap()
+                .aux_digit(),
+            3
+        );
         assert!(NoticeNumber::parse("nav", "30212345678901235").is_err());
         assert!(NoticeNumber::parse("nav", "ABCDEF").is_err());
         assert_eq!(TransferId::parse("t", "5").unwrap().get(), 5);

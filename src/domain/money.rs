@@ -34,7 +34,9 @@ impl Amount {
     }
 
     pub fn checked_add(self, other: Amount) -> Option<Amount> {
-        self.0.checked_add(other.0).and_then(|c| Amount::from_cents(c).ok())
+        self.0
+            .checked_add(other.0)
+            .and_then(|c| Amount::from_cents(c).ok())
     }
 
     pub fn is_zero(self) -> bool {
@@ -62,7 +64,11 @@ impl FromStr for Amount {
         if units.len() > 9 {
             return Err(AmountError::OutOfRange);
         }
-        let units: i64 = if units.is_empty() { 0 } else { units.parse().map_err(|_| AmountError::Format)? };
+        let units: i64 = if units.is_empty() {
+            0
+        } else {
+            units.parse().map_err(|_| AmountError::Format)?
+        };
         let decimals: i64 = decimals.parse().map_err(|_| AmountError::Format)?;
         Amount::from_cents(units * 100 + decimals)
     }
@@ -77,7 +83,10 @@ mod tests {
         assert_eq!(Amount::from_cents(1230).unwrap().to_string(), "12.30");
         assert_eq!(Amount::from_cents(5).unwrap().to_string(), "0.05");
         assert_eq!(Amount::from_cents(0).unwrap().to_string(), "0.00");
-        assert_eq!(Amount::from_cents(MAX_CENTS).unwrap().to_string(), "999999999.99");
+        assert_eq!(
+            Amount::from_cents(MAX_CENTS).unwrap().to_string(),
+            "999999999.99"
+        );
     }
 
     #[test]
@@ -89,7 +98,10 @@ mod tests {
         for bad in ["12", "12.3", "12.300", ".30", "1,00", "-1.00", "1e2.00", ""] {
             assert_eq!(bad.parse::<Amount>(), Err(AmountError::Format), "{bad}");
         }
-        assert_eq!("1000000000.00".parse::<Amount>(), Err(AmountError::OutOfRange));
+        assert_eq!(
+            "1000000000.00".parse::<Amount>(),
+            Err(AmountError::OutOfRange)
+        );
     }
 
     #[test]

@@ -19,7 +19,10 @@ pub fn check_digits(aux_digit: u8, prefix_and_base: &str) -> String {
 pub fn iuv_with_check_digits(segregation_code: &str, base13: &str) -> Option<String> {
     let ok = segregation_code.len() == 2
         && base13.len() == 13
-        && segregation_code.bytes().chain(base13.bytes()).all(|b| b.is_ascii_digit());
+        && segregation_code
+            .bytes()
+            .chain(base13.bytes())
+            .all(|b| b.is_ascii_digit());
     ok.then(|| {
         let body = format!("{segregation_code}{base13}");
         let check = check_digits(3, &body);
@@ -73,7 +76,10 @@ mod tests {
 
     #[test]
     fn spec_example() {
-        assert_eq!(iuv_with_check_digits("02", "1234567890123").unwrap(), "02123456789012356");
+        assert_eq!(
+            iuv_with_check_digits("02", "1234567890123").unwrap(),
+            "02123456789012356"
+        );
         let nav = NoticeNumber::parse("nav", "302123456789012356").unwrap();
         assert!(has_valid_check_digits(&nav));
         let wrong = NoticeNumber::parse("nav", "311111111112222222").unwrap();
@@ -83,10 +89,20 @@ mod tests {
     #[test]
     fn default_nav() {
         let iuv = Iuv::parse("iuv", "02123456789012356").unwrap();
-        assert_eq!(default_notice_number("nav", 3, None, &iuv).unwrap().as_str(), "302123456789012356");
+        assert_eq!(
+            default_notice_number("nav", 3, None, &iuv)
+                .unwrap()
+                .as_str(),
+            "302123456789012356"
+        );
         let short = Iuv::parse("iuv", "ABC").unwrap();
         assert!(default_notice_number("nav", 3, None, &short).is_err());
         let iuv15 = Iuv::parse("iuv", "123456789012345").unwrap();
-        assert_eq!(default_notice_number("nav", 0, Some("01"), &iuv15).unwrap().as_str(), "001123456789012345");
+        assert_eq!(
+            default_notice_number("nav", 0, Some("01"), &iuv15)
+                .unwrap()
+                .as_str(),
+            "001123456789012345"
+        );
     }
 }

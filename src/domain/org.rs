@@ -31,7 +31,10 @@ impl Organization {
             return Err(DomainError::invalid("name", "must be 1 to 140 characters"));
         }
         if office_name.is_some_and(|o| o.trim().is_empty() || o.chars().count() > 140) {
-            return Err(DomainError::invalid("office", "must be 1 to 140 characters"));
+            return Err(DomainError::invalid(
+                "office",
+                "must be 1 to 140 characters",
+            ));
         }
         if aux_digit > 3 {
             return Err(DomainError::invalid("aux-digit", "must be 0, 1, 2 or 3"));
@@ -39,12 +42,25 @@ impl Organization {
         let code_ok = |c: &str| c.len() == 2 && c.bytes().all(|b| b.is_ascii_digit());
         match (aux_digit, application_code) {
             (0, Some(code)) if code_ok(code) => {}
-            (0, _) => return Err(DomainError::invalid("application-code", "aux digit 0 needs a 2-digit application code")),
-            (_, Some(_)) => return Err(DomainError::invalid("application-code", "only aux digit 0 uses an application code")),
+            (0, _) => {
+                return Err(DomainError::invalid(
+                    "application-code",
+                    "aux digit 0 needs a 2-digit application code",
+                ))
+            }
+            (_, Some(_)) => {
+                return Err(DomainError::invalid(
+                    "application-code",
+                    "only aux digit 0 uses an application code",
+                ))
+            }
             _ => {}
         }
         if !segregation_codes.is_empty() && aux_digit != 3 {
-            return Err(DomainError::invalid("segregation-code", "segregation codes apply only to aux digit 3"));
+            return Err(DomainError::invalid(
+                "segregation-code",
+                "segregation codes apply only to aux digit 3",
+            ));
         }
         let mut segregation_codes = segregation_codes;
         segregation_codes.sort_by(|a, b| a.as_str().cmp(b.as_str()));
@@ -61,11 +77,18 @@ impl Organization {
 
     pub fn accepts_iuv(&self, iuv: &Iuv) -> bool {
         self.segregation_codes.is_empty()
-            || self.segregation_codes.iter().any(|c| c.as_str() == iuv.segregation_code())
+            || self
+                .segregation_codes
+                .iter()
+                .any(|c| c.as_str() == iuv.segregation_code())
     }
 
     /// Segregation codes as stored: comma separated, sorted.
     pub fn segregation_codes_text(&self) -> String {
-        self.segregation_codes.iter().map(SegregationCode::as_str).collect::<Vec<_>>().join(",")
+        self.segregation_codes
+            .iter()
+            .map(SegregationCode::as_str)
+            .collect::<Vec<_>>()
+            .join(",")
     }
 }

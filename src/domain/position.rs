@@ -102,7 +102,10 @@ pub struct Stamp {
 /// Where a transfer's money goes: a bank (and optionally postal) account, or a digital stamp.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Beneficiary {
-    Iban { iban: String, postal_iban: Option<String> },
+    Iban {
+        iban: String,
+        postal_iban: Option<String>,
+    },
     Stamp(Stamp),
 }
 
@@ -322,7 +325,10 @@ impl Position {
         if input.iupd != self.iupd {
             return Err(DomainError::invalid(
                 "iupd",
-                format!("'{}' differs from the IUPD '{}' in the path", input.iupd, self.iupd),
+                format!(
+                    "'{}' differs from the IUPD '{}' in the path",
+                    input.iupd, self.iupd
+                ),
             ));
         }
         validate(org, &input, now, Action::Update)?;
@@ -395,7 +401,11 @@ impl Position {
         }
         let min_validity = self.options.iter().filter_map(|o| o.validity_date).min();
         let valid = defaulted || min_validity.is_some_and(|v| v <= now);
-        self.status = if valid { PositionStatus::Valid } else { PositionStatus::Published };
+        self.status = if valid {
+            PositionStatus::Valid
+        } else {
+            PositionStatus::Published
+        };
         self.validity_date = min_validity;
         self.publish_date = Some(now);
         self.last_updated_date = now;
@@ -466,14 +476,22 @@ impl Position {
         self.options
             .iter()
             .position(|o| o.nav.as_str() == nav_or_iuv)
-            .or_else(|| self.options.iter().position(|o| o.iuv.as_str() == nav_or_iuv))
+            .or_else(|| {
+                self.options
+                    .iter()
+                    .position(|o| o.iuv.as_str() == nav_or_iuv)
+            })
     }
 
     /// Why an unpaid option can no longer be paid because of what happened to its siblings,
     /// or `None` when nothing blocks it. Paid options are not judged here.
     fn sibling_conflict(&self, index: usize) -> Option<DomainError> {
         let option = &self.options[index];
-        let others = self.options.iter().enumerate().filter(|(i, o)| *i != index && o.progressed());
+        let others = self
+            .options
+            .iter()
+            .enumerate()
+            .filter(|(i, o)| *i != index && o.progressed());
         for (_, other) in others {
             let conflict = match (option.group_key(), other.group_key()) {
                 (None, None) => DomainError::Conflict(format!(
@@ -493,8 +511,13 @@ impl Position {
 
     /// The option a payer may still see, as GPD's "get payment option" does: unknown, not yet
     /// valid and superseded options are all "not found".
-    pub fn visible_option(&self, nav_or_iuv: &str, now: NaiveDateTime) -> Result<usize, DomainError> {
-        let not_found = || DomainError::NotFound(format!("No payment option found for '{nav_or_iuv}'"));
+    pub fn visible_option(
+        &self,
+        nav_or_iuv: &str,
+        now: NaiveDateTime,
+    ) -> Result<usize, DomainError> {
+        let not_found =
+            || DomainError::NotFound(format!("No payment option found for '{nav_or_iuv}'"));
         let index = self.option_index(nav_or_iuv).ok_or_else(not_found)?;
         let option = &self.options[index];
         if option.validity_date.is_some_and(|v| v > now) {
@@ -503,7 +526,10 @@ impl Position {
         if option.progressed() {
             return Ok(index);
         }
-        if matches!(self.status_at(now), PositionStatus::Paid | PositionStatus::Reported) {
+        if matches!(
+            self.status_at(now),
+            PositionStatus::Paid | PositionStatus::Reported
+        ) {
             return Err(not_found());
         }
         match self.sibling_conflict(index) {
@@ -521,12 +547,13 @@ impl Position {
         replay: Replay,
         now: NaiveDateTime,
     ) -> Result<(usize, PayOutcome), DomainError> {
-        let index = self
-            .option_index(nav_or_iuv)
-            .ok_or_else(|| DomainError::NotFound(format!("No payment option found for '{nav_or_iuv}'")))?;
+        let index = self.option_index(nav_or_iuv).ok_or_else(|| {
+            DomainError::NotFound(format!("No payment option found for '{nav_or_iuv}'"))
+        })?;
         let option = &self.options[index];
         if option.progressed() {
-            let same_receipt = payment.id_receipt.is_some() && option.payment.id_receipt == payment.id_receipt;
+            let same_receipt =
+                payment.id_receipt.is_some() && option.payment.id_receipt == payment.id_receipt;
             if replay == Replay::AcceptSameReceipt && same_receipt {
                 return Ok((index, PayOutcome::AlreadyApplied));
             }
@@ -537,7 +564,10 @@ impl Position {
         }
         let status = self.status_at(now);
         if matches!(status, PositionStatus::Paid | PositionStatus::Reported) {
-            return Err(DomainError::Conflict(format!("The debt position {} is already {status}", self.iupd)));
+            return Err(DomainError::Conflict(format!(
+                "The debt position {} is already {status}",
+                self.iupd
+            )));
         }
         if let Some(conflict) = self.sibling_conflict(index) {
             return Err(conflict);
@@ -545,7 +575,10 @@ impl Position {
         self.settle_status(now);
         let option = &mut self.options[index];
         option.status = OptionStatus::Paid;
-        option.payment = PaymentDetails { payment_date: payment.payment_date.or(Some(now)), ..payment };
+        option.payment = PaymentDetails {
+            payment_date: payment.payment_date.or(Some(now)),
+            ..payment
+        };
         option.last_updated_date = now;
         self.recompute_payment_status(now);
         Ok((index, PayOutcome::Applied))
@@ -563,7 +596,9 @@ impl Position {
             .options
             .iter()
             .position(|o| o.iuv.as_str() == iuv)
-            .ok_or_else(|| DomainError::NotFound(format!("No payment option found for IUV '{iuv}'")))?;
+            .ok_or_else(|| {
+                DomainError::NotFound(format!("No payment option found for IUV '{iuv}'"))
+            })?;
         if !matches!(status, PositionStatus::PartiallyPaid | PositionStatus::Paid) {
             return Err(DomainError::Conflict(format!(
                 "Transfers can be reported only on a PARTIALLY_PAID or PAID debt position; {} is {status}",
@@ -571,7 +606,10 @@ impl Position {
             )));
         }
         let option = &mut self.options[index];
-        if !matches!(option.status, OptionStatus::Paid | OptionStatus::PartiallyReported) {
+        if !matches!(
+            option.status,
+            OptionStatus::Paid | OptionStatus::PartiallyReported
+        ) {
             return Err(DomainError::Conflict(format!(
                 "Payment option {iuv} is {}: only a paid option can be reported",
                 option.status
@@ -581,7 +619,9 @@ impl Position {
             .transfers
             .iter_mut()
             .find(|t| t.id == transfer_id)
-            .ok_or_else(|| DomainError::NotFound(format!("No transfer {transfer_id} in payment option {iuv}")))?;
+            .ok_or_else(|| {
+                DomainError::NotFound(format!("No transfer {transfer_id} in payment option {iuv}"))
+            })?;
         if transfer.status == TransferStatus::Reported {
             return Err(DomainError::Conflict(format!(
                 "Transfer {transfer_id} of payment option {iuv} is already reported"
@@ -589,8 +629,15 @@ impl Position {
         }
         transfer.status = TransferStatus::Reported;
         transfer.last_updated_date = now;
-        let all_reported = option.transfers.iter().all(|t| t.status == TransferStatus::Reported);
-        option.status = if all_reported { OptionStatus::Reported } else { OptionStatus::PartiallyReported };
+        let all_reported = option
+            .transfers
+            .iter()
+            .all(|t| t.status == TransferStatus::Reported);
+        option.status = if all_reported {
+            OptionStatus::Reported
+        } else {
+            OptionStatus::PartiallyReported
+        };
         option.reporting_date = Some(now);
         option.last_updated_date = now;
         self.recompute_payment_status(now);
@@ -617,7 +664,9 @@ impl Position {
                 }
             }
         }
-        let reported = groups.iter().any(|g| g.iter().all(|o| o.status == OptionStatus::Reported));
+        let reported = groups
+            .iter()
+            .any(|g| g.iter().all(|o| o.status == OptionStatus::Reported));
         let paid = groups.iter().any(|g| g.iter().all(|o| o.progressed()));
         let any = self.options.iter().any(PaymentOption::progressed);
         let new_status = if reported {
@@ -629,7 +678,9 @@ impl Position {
         } else {
             return;
         };
-        if matches!(new_status, PositionStatus::Paid | PositionStatus::Reported) && self.payment_date.is_none() {
+        if matches!(new_status, PositionStatus::Paid | PositionStatus::Reported)
+            && self.payment_date.is_none()
+        {
             self.payment_date = self
                 .options
                 .iter()
@@ -653,9 +704,17 @@ impl Position {
     }
 }
 
-fn validate(org: &Organization, input: &PositionInput, now: NaiveDateTime, action: Action) -> Result<(), DomainError> {
+fn validate(
+    org: &Organization,
+    input: &PositionInput,
+    now: NaiveDateTime,
+    action: Action,
+) -> Result<(), DomainError> {
     if input.options.is_empty() {
-        return Err(DomainError::invalid("paymentOption", "at least one payment option is required"));
+        return Err(DomainError::invalid(
+            "paymentOption",
+            "at least one payment option is required",
+        ));
     }
     if input.options.len() > MAX_OPTIONS {
         return Err(DomainError::invalid(
@@ -666,7 +725,10 @@ fn validate(org: &Organization, input: &PositionInput, now: NaiveDateTime, actio
     if action == Action::Create {
         if let Some(validity) = input.validity_date {
             if validity <= now {
-                return Err(DomainError::invalid("validityDate", "must be in the future"));
+                return Err(DomainError::invalid(
+                    "validityDate",
+                    "must be in the future",
+                ));
             }
         }
     }
@@ -675,11 +737,17 @@ fn validate(org: &Organization, input: &PositionInput, now: NaiveDateTime, actio
     for (i, option) in input.options.iter().enumerate() {
         let path = format!("paymentOption[{i}]");
         if !iuvs.insert(option.iuv.as_str()) {
-            return Err(DomainError::invalid(format!("{path}.iuv"), format!("IUV '{}' appears twice", option.iuv)));
+            return Err(DomainError::invalid(
+                format!("{path}.iuv"),
+                format!("IUV '{}' appears twice", option.iuv),
+            ));
         }
         if let Some(nav) = &option.nav {
             if !navs.insert(nav.as_str().to_owned()) {
-                return Err(DomainError::invalid(format!("{path}.nav"), format!("notice number '{nav}' appears twice")));
+                return Err(DomainError::invalid(
+                    format!("{path}.nav"),
+                    format!("notice number '{nav}' appears twice"),
+                ));
             }
         }
         if !org.accepts_iuv(&option.iuv) {
@@ -707,10 +775,16 @@ fn validate_dates(
     let due = option.due_date;
     match input.validity_date {
         Some(validity) if due < validity => {
-            return Err(DomainError::invalid(format!("{path}.dueDate"), "must not be before validityDate"));
+            return Err(DomainError::invalid(
+                format!("{path}.dueDate"),
+                "must not be before validityDate",
+            ));
         }
         None if action == Action::Create && due < now => {
-            return Err(DomainError::invalid(format!("{path}.dueDate"), "must not be in the past"));
+            return Err(DomainError::invalid(
+                format!("{path}.dueDate"),
+                "must not be in the past",
+            ));
         }
         _ => {}
     }
@@ -721,22 +795,33 @@ fn validate_dates(
         ));
     }
     if option.retention_date.is_some_and(|r| r < due) {
-        return Err(DomainError::invalid(format!("{path}.retentionDate"), "must not be before dueDate"));
+        return Err(DomainError::invalid(
+            format!("{path}.retentionDate"),
+            "must not be before dueDate",
+        ));
     }
     Ok(())
 }
 
 fn validate_metadata(path: &str, metadata: &[Metadata]) -> Result<(), DomainError> {
     if metadata.len() > MAX_METADATA {
-        return Err(DomainError::invalid(path, format!("at most {MAX_METADATA} entries are allowed")));
+        return Err(DomainError::invalid(
+            path,
+            format!("at most {MAX_METADATA} entries are allowed"),
+        ));
     }
     let mut keys = HashSet::new();
     for (i, entry) in metadata.iter().enumerate() {
         if entry.key == RESERVED_METADATA_KEY {
-            return Err(DomainError::Conflict(format!("{path}[{i}].key: '{RESERVED_METADATA_KEY}' is reserved")));
+            return Err(DomainError::Conflict(format!(
+                "{path}[{i}].key: '{RESERVED_METADATA_KEY}' is reserved"
+            )));
         }
         if !keys.insert(entry.key.as_str()) {
-            return Err(DomainError::invalid(format!("{path}[{i}].key"), format!("key '{}' appears twice", entry.key)));
+            return Err(DomainError::invalid(
+                format!("{path}[{i}].key"),
+                format!("key '{}' appears twice", entry.key),
+            ));
         }
     }
     Ok(())
@@ -744,12 +829,18 @@ fn validate_metadata(path: &str, metadata: &[Metadata]) -> Result<(), DomainErro
 
 fn validate_transfers(path: &str, option: &OptionInput) -> Result<(), DomainError> {
     if option.transfers.is_empty() {
-        return Err(DomainError::invalid(format!("{path}.transfer"), "at least one transfer is required"));
+        return Err(DomainError::invalid(
+            format!("{path}.transfer"),
+            "at least one transfer is required",
+        ));
     }
     if option.transfers.len() > MAX_TRANSFERS {
         return Err(DomainError::invalid(
             format!("{path}.transfer"),
-            format!("at most {MAX_TRANSFERS} transfers are allowed, got {}", option.transfers.len()),
+            format!(
+                "at most {MAX_TRANSFERS} transfers are allowed, got {}",
+                option.transfers.len()
+            ),
         ));
     }
     let mut ids = HashSet::new();
@@ -763,9 +854,12 @@ fn validate_transfers(path: &str, option: &OptionInput) -> Result<(), DomainErro
             ));
         }
         validate_metadata(&format!("{tpath}.transferMetadata"), &transfer.metadata)?;
-        sum = sum
-            .checked_add(transfer.amount)
-            .ok_or_else(|| DomainError::invalid(format!("{tpath}.amount"), "the sum of the transfers is too large"))?;
+        sum = sum.checked_add(transfer.amount).ok_or_else(|| {
+            DomainError::invalid(
+                format!("{tpath}.amount"),
+                "the sum of the transfers is too large",
+            )
+        })?;
     }
     if sum != option.amount {
         return Err(DomainError::invalid(
@@ -839,14 +933,26 @@ fn build_options(
                         "{path}: no transfer of the institution can carry the notification fee already applied"
                     ))
                 })?;
-            let too_large = || DomainError::invalid(format!("{path}.amount"), "too large with the notification fee");
-            primary.amount = primary.amount.checked_add(notification_fee).ok_or_else(too_large)?;
+            let too_large = || {
+                DomainError::invalid(
+                    format!("{path}.amount"),
+                    "too large with the notification fee",
+                )
+            };
+            primary.amount = primary
+                .amount
+                .checked_add(notification_fee)
+                .ok_or_else(too_large)?;
             amount = amount.checked_add(notification_fee).ok_or_else(too_large)?;
         }
         options.push(PaymentOption {
             iuv: option.iuv.clone(),
             nav,
-            plan_id: if option.is_partial_payment { plan_id.clone() } else { SINGLE_OPTION_PLAN.to_owned() },
+            plan_id: if option.is_partial_payment {
+                plan_id.clone()
+            } else {
+                SINGLE_OPTION_PLAN.to_owned()
+            },
             amount,
             description: option.description.clone(),
             is_partial_payment: option.is_partial_payment,
@@ -863,7 +969,8 @@ fn build_options(
             transfers,
             inserted_date: inserted,
             last_updated_date: now,
-            last_updated_date_notification_fee: old.and_then(|o| o.last_updated_date_notification_fee),
+            last_updated_date_notification_fee: old
+                .and_then(|o| o.last_updated_date_notification_fee),
         });
     }
     let mut navs = HashSet::new();

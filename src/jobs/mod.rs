@@ -14,7 +14,10 @@ pub async fn run_status_transitions(db: Db, interval: Duration) {
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
-        match db.run(|c| positions::persist_time_transitions(c, domain::now(), TRANSITION_BATCH)).await {
+        match db
+            .run(|c| positions::persist_time_transitions(c, domain::now(), TRANSITION_BATCH))
+            .await
+        {
             Ok(0) => {}
             Ok(n) => log::info!("status job: {n} debt positions changed status"),
             Err(e) => log::warn!("status job failed, will retry: {e}"),

@@ -111,14 +111,18 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
-        let syntax = matches!(inner.classify(), serde_json::error::Category::Syntax | serde_json::error::Category::Eof);
+        let syntax = matches!(
+            inner.classify(),
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof
+        );
         if syntax || path == "." || path.is_empty() {
             ApiError::BadRequest(format!("malformed JSON: {inner}"))
         } else {
             ApiError::BadRequest(format!("{path}: {inner}"))
         }
     })?;
-    de.end().map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
+    de.end()
+        .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
     Ok(value)
 }
 
@@ -127,7 +131,9 @@ pub fn parse_bool(name: &str, value: Option<&str>) -> ApiResult<bool> {
     match value.map(str::to_ascii_lowercase).as_deref() {
         None | Some("false") => Ok(false),
         Some("true") => Ok(true),
-        Some(other) => Err(ApiError::BadRequest(format!("{name}: '{other}' is not true or false"))),
+        Some(other) => Err(ApiError::BadRequest(format!(
+            "{name}: '{other}' is not true or false"
+        ))),
     }
 }
 
@@ -151,10 +157,16 @@ pub async fn authorize(db: &Db, req: &HttpRequest, path_org: &str) -> ApiResult<
         .and_then(|v| v.to_str().ok())
         .map(str::trim)
         .filter(|k| !k.is_empty())
-        .ok_or_else(|| ApiError::Unauthorized(format!("Access denied: the {API_KEY_HEADER} header is missing")))?
+        .ok_or_else(|| {
+            ApiError::Unauthorized(format!(
+                "Access denied: the {API_KEY_HEADER} header is missing"
+            ))
+        })?
         .to_owned();
     let org = db.run(move |c| orgs::authenticate(c, &key)).await?;
-    let org = org.ok_or_else(|| ApiError::Unauthorized("Access denied: the API key is not valid".to_owned()))?;
+    let org = org.ok_or_else(|| {
+        ApiError::Unauthorized("Access denied: the API key is not valid".to_owned())
+    })?;
     if org.fiscal_code.as_str() != path_org {
         return Err(ApiError::Forbidden(format!(
             "This API key is not allowed to act for organization {path_org}"
@@ -164,7 +176,10 @@ pub async fn authorize(db: &Db, req: &HttpRequest, path_org: &str) -> ApiResult<
 }
 
 /// Adds the position version as a strong ETag, for `If-Match` on PUT.
-pub fn with_etag(mut builder: actix_web::HttpResponseBuilder, version: i32) -> actix_web::HttpResponseBuilder {
+pub fn with_etag(
+    mut builder: actix_web::HttpResponseBuilder,
+    version: i32,
+) -> actix_web::HttpResponseBuilder {
     builder.insert_header((header::ETAG, format!("\"{version}\"")));
     builder
 }
@@ -176,9 +191,11 @@ pub fn if_match(req: &HttpRequest) -> ApiResult<Option<i32>> {
     };
     let text = value.to_str().unwrap_or_default().trim();
     let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
-    text.parse::<i32>()
-        .map(Some)
-        .map_err(|_| ApiError::BadRequest(format!("If-Match: '{text}' is not a version returned in an ETag")))
+    text.parse::<i32>().map(Some).map_err(|_| {
+        ApiError::BadRequest(format!(
+            "If-Match: '{text}' is not a version returned in an ETag"
+        ))
+    })
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

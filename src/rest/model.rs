@@ -5,8 +5,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use utoipa::ToSchema;
 
 use crate::domain::{
-    Amount, Beneficiary, Debtor, DebtorType, DomainError, Iupd, Iuv, Metadata, NoticeNumber, OrgFiscalCode,
-    OptionInput, PaymentOption, Position, PositionInput, PositionStatus, Stamp, Transfer, TransferId, TransferInput,
+    Amount, Beneficiary, Debtor, DebtorType, DomainError, Iupd, Iuv, Metadata, NoticeNumber,
+    OptionInput, OrgFiscalCode, PaymentOption, Position, PositionInput, PositionStatus, Stamp,
+    Transfer, TransferId, TransferInput,
 };
 
 /// Date-times as GPD writes them: ISO-8601 in UTC without offset (`2026-05-28T10:00:00.123`).
@@ -22,7 +23,11 @@ pub mod datetime {
         let parsed = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
             .ok()
             .or_else(|| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M").ok())
-            .or_else(|| DateTime::parse_from_rfc3339(text).ok().map(|d| d.naive_utc()))?;
+            .or_else(|| {
+                DateTime::parse_from_rfc3339(text)
+                    .ok()
+                    .map(|d| d.naive_utc())
+            })?;
         Some(parsed.trunc_subsecs(6))
     }
 
@@ -37,25 +42,34 @@ pub mod datetime {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDateTime, D::Error> {
         let text = String::deserialize(d)?;
         parse(&text).ok_or_else(|| {
-            serde::de::Error::custom(format!("'{text}' is not a date-time like 2026-05-28T10:00:00 (UTC)"))
+            serde::de::Error::custom(format!(
+                "'{text}' is not a date-time like 2026-05-28T10:00:00 (UTC)"
+            ))
         })
     }
 
     pub mod option {
         use super::*;
 
-        pub fn serialize<S: Serializer>(value: &Option<NaiveDateTime>, s: S) -> Result<S::Ok, S::Error> {
+        pub fn serialize<S: Serializer>(
+            value: &Option<NaiveDateTime>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
             match value {
                 Some(v) => s.serialize_str(&format(v)),
                 None => s.serialize_none(),
             }
         }
 
-        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDateTime>, D::Error> {
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<NaiveDateTime>, D::Error> {
             match Option::<String>::deserialize(d)? {
                 None => Ok(None),
                 Some(text) => parse(&text).map(Some).ok_or_else(|| {
-                    serde::de::Error::custom(format!("'{text}' is not a date-time like 2026-05-28T10:00:00 (UTC)"))
+                    serde::de::Error::custom(format!(
+                        "'{text}' is not a date-time like 2026-05-28T10:00:00 (UTC)"
+                    ))
                 }),
             }
         }
@@ -120,7 +134,11 @@ pub struct PaymentOptionModel {
     #[serde(with = "datetime")]
     #[schema(value_type = String, format = DateTime)]
     pub due_date: NaiveDateTime,
-    #[serde(default, with = "datetime::option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "datetime::option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub retention_date: Option<NaiveDateTime>,
     /// Read-only.
@@ -168,11 +186,20 @@ pub struct PaymentPositionModel {
     pub company_name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub office_name: Option<String>,
-    #[serde(default, with = "datetime::option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "datetime::option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub validity_date: Option<NaiveDateTime>,
     /// Read-only.
-    #[serde(default, skip_deserializing, with = "datetime::option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_deserializing,
+        with = "datetime::option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub payment_date: Option<NaiveDateTime>,
     /// Read-only.
@@ -191,12 +218,23 @@ fn required_text(path: &str, value: &str, max: usize) -> Result<String, DomainEr
     optional_text(path, Some(value), max).map(|v| v.unwrap_or_default())
 }
 
-fn optional_text(path: &str, value: Option<&str>, max: usize) -> Result<Option<String>, DomainError> {
+fn optional_text(
+    path: &str,
+    value: Option<&str>,
+    max: usize,
+) -> Result<Option<String>, DomainError> {
     match value {
-        Some(v) if v.chars().count() > max => {
-            Err(DomainError::invalid(path, format!("must be at most {max} characters, got {}", v.chars().count())))
-        }
-        Some(v) if v.chars().any(char::is_control) => Err(DomainError::invalid(path, "must not contain control characters")),
+        Some(v) if v.chars().count() > max => Err(DomainError::invalid(
+            path,
+            format!(
+                "must be at most {max} characters, got {}",
+                v.chars().count()
+            ),
+        )),
+        Some(v) if v.chars().any(char::is_control) => Err(DomainError::invalid(
+            path,
+            "must not contain control characters",
+        )),
         Some(v) => Ok(Some(v.to_owned())),
         None => Ok(None),
     }
@@ -204,7 +242,10 @@ fn optional_text(path: &str, value: Option<&str>, max: usize) -> Result<Option<S
 
 fn alphanumeric(path: &str, value: &str, max: usize) -> Result<String, DomainError> {
     if value.is_empty() || value.len() > max || !value.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(DomainError::invalid(path, format!("must be 1 to {max} letters or digits")));
+        return Err(DomainError::invalid(
+            path,
+            format!("must be 1 to {max} letters or digits"),
+        ));
     }
     Ok(value.to_owned())
 }
@@ -213,31 +254,55 @@ fn country_code(path: &str, value: &str) -> Result<String, DomainError> {
     if value.len() == 2 && value.bytes().all(|b| b.is_ascii_uppercase()) {
         Ok(value.to_owned())
     } else {
-        Err(DomainError::invalid(path, format!("'{value}' must be two capital letters")))
+        Err(DomainError::invalid(
+            path,
+            format!("'{value}' must be two capital letters"),
+        ))
     }
 }
 
 /// The e-mail pattern of pagoPA's XSD (`stEMail`), so every stored address can be sent to the Nodo.
 fn email(path: &str, value: &str) -> Result<String, DomainError> {
-    let local_ok = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.+-".contains(&b));
+    let local_ok = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_.+-".contains(&b))
+    };
     let domain_ok = |s: &str| {
-        s.split('.').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        s.split('.').all(|part| {
+            !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
     };
     match value.split_once('@') {
-        Some((local, domain)) if value.len() <= 256 && local_ok(local) && domain_ok(domain) => Ok(value.to_owned()),
-        _ => Err(DomainError::invalid(path, format!("'{value}' is not a valid e-mail address"))),
+        Some((local, domain)) if value.len() <= 256 && local_ok(local) && domain_ok(domain) => {
+            Ok(value.to_owned())
+        }
+        _ => Err(DomainError::invalid(
+            path,
+            format!("'{value}' is not a valid e-mail address"),
+        )),
     }
 }
 
 fn positive_amount(path: &str, cents: i64) -> Result<Amount, DomainError> {
     if cents < 1 {
-        return Err(DomainError::invalid(path, format!("must be at least 1 euro-cent, got {cents}")));
+        return Err(DomainError::invalid(
+            path,
+            format!("must be at least 1 euro-cent, got {cents}"),
+        ));
     }
-    Amount::from_cents(cents)
-        .map_err(|_| DomainError::invalid(path, format!("must be at most 99999999999 euro-cents, got {cents}")))
+    Amount::from_cents(cents).map_err(|_| {
+        DomainError::invalid(
+            path,
+            format!("must be at most 99999999999 euro-cents, got {cents}"),
+        )
+    })
 }
 
-fn metadata(path: &str, entries: &Option<Vec<MetadataModel>>) -> Result<Vec<Metadata>, DomainError> {
+fn metadata(
+    path: &str,
+    entries: &Option<Vec<MetadataModel>>,
+) -> Result<Vec<Metadata>, DomainError> {
     let entries = entries.as_deref().unwrap_or_default();
     entries
         .iter()
@@ -258,32 +323,68 @@ impl TransferModel {
             Some(p) => Some(alphanumeric(&format!("{path}.postalIban"), p, 35)?),
         };
         let beneficiary = match (&self.iban, &self.stamp) {
-            (Some(iban), None) => Beneficiary::Iban { iban: alphanumeric(&format!("{path}.iban"), iban, 35)?, postal_iban },
+            (Some(iban), None) => Beneficiary::Iban {
+                iban: alphanumeric(&format!("{path}.iban"), iban, 35)?,
+                postal_iban,
+            },
             (None, Some(stamp)) => {
                 if postal_iban.is_some() {
-                    return Err(DomainError::invalid(format!("{path}.postalIban"), "is not allowed with a stamp"));
+                    return Err(DomainError::invalid(
+                        format!("{path}.postalIban"),
+                        "is not allowed with a stamp",
+                    ));
                 }
                 Beneficiary::Stamp(Stamp {
-                    hash_document: required_text(&format!("{path}.stamp.hashDocument"), &stamp.hash_document, 72)?,
+                    hash_document: required_text(
+                        &format!("{path}.stamp.hashDocument"),
+                        &stamp.hash_document,
+                        72,
+                    )?,
                     stamp_type: match stamp.stamp_type.len() {
                         2 => stamp.stamp_type.clone(),
-                        _ => return Err(DomainError::invalid(format!("{path}.stamp.stampType"), "must be exactly 2 characters")),
+                        _ => {
+                            return Err(DomainError::invalid(
+                                format!("{path}.stamp.stampType"),
+                                "must be exactly 2 characters",
+                            ))
+                        }
                     },
-                    provincial_residence: country_code(&format!("{path}.stamp.provincialResidence"), &stamp.provincial_residence)?,
+                    provincial_residence: country_code(
+                        &format!("{path}.stamp.provincialResidence"),
+                        &stamp.provincial_residence,
+                    )?,
                 })
             }
-            (Some(_), Some(_)) => return Err(DomainError::invalid(path, "give either iban or stamp, not both")),
-            (None, None) => return Err(DomainError::invalid(path, "an iban or a stamp is required")),
+            (Some(_), Some(_)) => {
+                return Err(DomainError::invalid(
+                    path,
+                    "give either iban or stamp, not both",
+                ))
+            }
+            (None, None) => {
+                return Err(DomainError::invalid(path, "an iban or a stamp is required"))
+            }
         };
         Ok(TransferInput {
             id: TransferId::parse(&format!("{path}.idTransfer"), &self.id_transfer)?,
             amount: positive_amount(&format!("{path}.amount"), self.amount)?,
             organization_fiscal_code: match self.organization_fiscal_code.as_deref() {
                 None | Some("") => None,
-                Some(fc) => Some(OrgFiscalCode::parse(&format!("{path}.organizationFiscalCode"), fc)?),
+                Some(fc) => Some(OrgFiscalCode::parse(
+                    &format!("{path}.organizationFiscalCode"),
+                    fc,
+                )?),
             },
-            company_name: optional_text(&format!("{path}.companyName"), self.company_name.as_deref(), 140)?,
-            remittance_information: required_text(&format!("{path}.remittanceInformation"), &self.remittance_information, 140)?,
+            company_name: optional_text(
+                &format!("{path}.companyName"),
+                self.company_name.as_deref(),
+                140,
+            )?,
+            remittance_information: required_text(
+                &format!("{path}.remittanceInformation"),
+                &self.remittance_information,
+                140,
+            )?,
             category: required_text(&format!("{path}.category"), &self.category, 140)?,
             beneficiary,
             metadata: metadata(&format!("{path}.transferMetadata"), &self.transfer_metadata)?,
@@ -305,7 +406,10 @@ impl PaymentOptionModel {
             is_partial_payment: self.is_partial_payment,
             due_date: self.due_date,
             retention_date: self.retention_date,
-            metadata: metadata(&format!("{path}.paymentOptionMetadata"), &self.payment_option_metadata)?,
+            metadata: metadata(
+                &format!("{path}.paymentOptionMetadata"),
+                &self.payment_option_metadata,
+            )?,
             transfers: transfers
                 .iter()
                 .enumerate()
@@ -335,8 +439,16 @@ impl PaymentPositionModel {
                 city: opt("city", &self.city, 255)?,
                 province: opt("province", &self.province, 255)?,
                 region: opt("region", &self.region, 255)?,
-                country: self.country.as_deref().map(|c| country_code("country", c)).transpose()?,
-                email: self.email.as_deref().map(|e| email("email", e)).transpose()?,
+                country: self
+                    .country
+                    .as_deref()
+                    .map(|c| country_code("country", c))
+                    .transpose()?,
+                email: self
+                    .email
+                    .as_deref()
+                    .map(|e| email("email", e))
+                    .transpose()?,
                 phone: opt("phone", &self.phone, 255)?,
             },
             company_name: required_text("companyName", &self.company_name, 140)?,
@@ -356,7 +468,13 @@ impl PaymentPositionModel {
 // ---------- responses ----------
 
 fn metadata_models(metadata: &[Metadata]) -> Vec<MetadataModel> {
-    metadata.iter().map(|m| MetadataModel { key: m.key.clone(), value: m.value.clone() }).collect()
+    metadata
+        .iter()
+        .map(|m| MetadataModel {
+            key: m.key.clone(),
+            value: m.value.clone(),
+        })
+        .collect()
 }
 
 fn transfer_model(t: &Transfer) -> TransferModel {
@@ -498,13 +616,25 @@ pub struct PaymentOptionModelResponse {
     #[serde(with = "datetime")]
     #[schema(value_type = String, format = DateTime)]
     pub due_date: NaiveDateTime,
-    #[serde(with = "datetime::option", skip_serializing_if = "Option::is_none", default)]
+    #[serde(
+        with = "datetime::option",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub retention_date: Option<NaiveDateTime>,
-    #[serde(with = "datetime::option", skip_serializing_if = "Option::is_none", default)]
+    #[serde(
+        with = "datetime::option",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub payment_date: Option<NaiveDateTime>,
-    #[serde(with = "datetime::option", skip_serializing_if = "Option::is_none", default)]
+    #[serde(
+        with = "datetime::option",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub reporting_date: Option<NaiveDateTime>,
     #[serde(with = "datetime")]
@@ -529,7 +659,11 @@ pub struct PaymentOptionModelResponse {
     #[serde(with = "datetime")]
     #[schema(value_type = String, format = DateTime)]
     pub last_updated_date: NaiveDateTime,
-    #[serde(with = "datetime::option", skip_serializing_if = "Option::is_none", default)]
+    #[serde(
+        with = "datetime::option",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub last_updated_date_notification_fee: Option<NaiveDateTime>,
     pub payment_option_metadata: Vec<MetadataModel>,
@@ -563,7 +697,11 @@ impl PaymentOptionModelResponse {
             last_updated_date: o.last_updated_date,
             last_updated_date_notification_fee: o.last_updated_date_notification_fee,
             payment_option_metadata: metadata_models(&o.metadata),
-            transfer: o.transfers.iter().map(TransferModelResponse::from_domain).collect(),
+            transfer: o
+                .transfers
+                .iter()
+                .map(TransferModelResponse::from_domain)
+                .collect(),
             service_type: "GPD".to_owned(),
         }
     }
@@ -583,13 +721,25 @@ pub struct PaymentPositionModelBaseResponse {
     #[serde(with = "datetime")]
     #[schema(value_type = String, format = DateTime)]
     pub inserted_date: NaiveDateTime,
-    #[serde(with = "datetime::option", skip_serializing_if = "Option::is_none", default)]
+    #[serde(
+        with = "datetime::option",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub publish_date: Option<NaiveDateTime>,
-    #[serde(with = "datetime::option", skip_serializing_if = "Option::is_none", default)]
+    #[serde(
+        with = "datetime::option",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub validity_date: Option<NaiveDateTime>,
-    #[serde(with = "datetime::option", skip_serializing_if = "Option::is_none", default)]
+    #[serde(
+        with = "datetime::option",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub payment_date: Option<NaiveDateTime>,
     pub status: String,
@@ -665,7 +815,10 @@ impl PaymentsWithDebtorInfoModelResponse {
     pub fn from_domain(p: &Position, index: usize, status: PositionStatus) -> Self {
         let d = &p.debtor;
         PaymentsWithDebtorInfoModelResponse {
-            option: PaymentOptionModelResponse::from_domain(&p.organization_fiscal_code, &p.options[index]),
+            option: PaymentOptionModelResponse::from_domain(
+                &p.organization_fiscal_code,
+                &p.options[index],
+            ),
             pay_stand_in: p.pay_stand_in,
             iupd: p.iupd.to_string(),
             debtor_type: match d.kind {
@@ -770,7 +923,12 @@ pub(crate) fn payment_from_pay_model(
         .parse::<i64>()
         .ok()
         .and_then(|c| Amount::from_cents(c).ok())
-        .ok_or_else(|| DomainError::invalid("fee", format!("'{fee_text}' is not an amount in euro-cents")))?;
+        .ok_or_else(|| {
+            DomainError::invalid(
+                "fee",
+                format!("'{fee_text}' is not an amount in euro-cents"),
+            )
+        })?;
     Ok(crate::domain::PaymentDetails {
         payment_date: m.payment_date,
         payment_method: optional_text("paymentMethod", m.payment_method.as_deref(), 35)?,

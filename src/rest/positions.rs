@@ -6,13 +6,15 @@ use chrono::{Duration, NaiveDateTime, NaiveTime};
 use serde::Deserialize;
 
 use super::model::{
-    check_iban, datetime, payment_from_pay_model, AlreadyPaidPaymentOptionModel, PageInfo, PayPaymentOptionModel,
-    PaymentOptionModelResponse, PaymentPositionModel, PaymentPositionModelBaseResponse, PaymentPositionsInfo,
-    PaymentsWithDebtorInfoModelResponse, TransferModelResponse, UpdateTransferIbanMassiveModel,
-    UpdateTransferIbanMassiveResponse,
+    check_iban, datetime, payment_from_pay_model, AlreadyPaidPaymentOptionModel, PageInfo,
+    PayPaymentOptionModel, PaymentOptionModelResponse, PaymentPositionModel,
+    PaymentPositionModelBaseResponse, PaymentPositionsInfo, PaymentsWithDebtorInfoModelResponse,
+    TransferModelResponse, UpdateTransferIbanMassiveModel, UpdateTransferIbanMassiveResponse,
 };
 use super::{authorize, if_match, parse_bool, parse_json, with_etag, ApiError, ApiResult};
-use crate::domain::{self, Amount, Iupd, PaymentDetails, PositionStatus, Replay, TransferId, PAID_BY_EC};
+use crate::domain::{
+    self, Amount, Iupd, PaymentDetails, PositionStatus, Replay, TransferId, PAID_BY_EC,
+};
 use crate::store::positions::{self as store, ListFilter, OrderBy};
 use crate::store::Db;
 
@@ -28,8 +30,9 @@ pub struct PublishQuery {
 
 fn created_or_ok(status: StatusCode, position: &domain::Position) -> HttpResponse {
     let now = domain::now();
-    with_etag(HttpResponse::build(status), position.version)
-        .json(PaymentPositionModel::from_domain(position, position.status_at(now)))
+    with_etag(HttpResponse::build(status), position.version).json(
+        PaymentPositionModel::from_domain(position, position.status_at(now)),
+    )
 }
 
 /// Create a debt position.
@@ -51,7 +54,9 @@ pub async fn create(
     let to_publish = parse_bool("toPublish", query.to_publish.as_deref())?;
     let input = parse_json::<PaymentPositionModel>(&body)?.to_input()?;
     let org = caller.org;
-    let position = db.run(move |c| store::create(c, &org, input, domain::now(), to_publish)).await?;
+    let position = db
+        .run(move |c| store::create(c, &org, input, domain::now(), to_publish))
+        .await?;
     Ok(created_or_ok(StatusCode::CREATED, &position))
 }
 
@@ -79,7 +84,17 @@ pub async fn update(
     let input = parse_json::<PaymentPositionModel>(&body)?.to_input()?;
     let org = caller.org;
     let position = db
-        .run(move |c| store::update(c, &org, &iupd, input, domain::now(), to_publish, expected_version))
+        .run(move |c| {
+            store::update(
+                c,
+                &org,
+                &iupd,
+                input,
+                domain::now(),
+                to_publish,
+                expected_version,
+            )
+        })
         .await?;
     Ok(created_or_ok(StatusCode::OK, &position))
 }
@@ -90,14 +105,19 @@ pub async fn update(
     responses((status = 200, body = PaymentPositionModelBaseResponse, headers(("ETag" = String))),
         (status = 404, body = super::model::ProblemJson)),
     security(("ApiKey" = [])))]
-pub async fn get(db: web::Data<Db>, req: HttpRequest, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
+pub async fn get(
+    db: web::Data<Db>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
     let (org_fc, iupd) = path.into_inner();
     let caller = authorize(&db, &req, &org_fc).await?;
     let org = caller.fiscal_code().clone();
     let position = db.run(move |c| store::get_by_iupd(c, &org, &iupd)).await?;
     let status = position.status_at(domain::now());
-    Ok(with_etag(HttpResponse::Ok(), position.version)
-        .json(PaymentPositionModelBaseResponse::from_domain(&position, status)))
+    Ok(with_etag(HttpResponse::Ok(), position.version).json(
+        PaymentPositionModelBaseResponse::from_domain(&position, status),
+    ))
 }
 
 /// Delete a debt position without payments.
@@ -106,11 +126,16 @@ pub async fn get(db: web::Data<Db>, req: HttpRequest, path: web::Path<(String, S
     responses((status = 200, body = String, example = json!("The debt position was successfully deleted")),
         (status = 404, body = super::model::ProblemJson), (status = 409, body = super::model::ProblemJson)),
     security(("ApiKey" = [])))]
-pub async fn delete(db: web::Data<Db>, req: HttpRequest, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
+pub async fn delete(
+    db: web::Data<Db>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
     let (org_fc, iupd) = path.into_inner();
     let caller = authorize(&db, &req, &org_fc).await?;
     let org = caller.fiscal_code().clone();
-    db.run(move |c| store::delete(c, &org, &iupd, domain::now())).await?;
+    db.run(move |c| store::delete(c, &org, &iupd, domain::now()))
+        .await?;
     Ok(HttpResponse::Ok().json("The debt position was successfully deleted"))
 }
 
@@ -120,11 +145,17 @@ pub async fn delete(db: web::Data<Db>, req: HttpRequest, path: web::Path<(String
     responses((status = 200, body = PaymentPositionModel), (status = 404, body = super::model::ProblemJson),
         (status = 409, body = super::model::ProblemJson)),
     security(("ApiKey" = [])))]
-pub async fn publish(db: web::Data<Db>, req: HttpRequest, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
+pub async fn publish(
+    db: web::Data<Db>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
     let (org_fc, iupd) = path.into_inner();
     let caller = authorize(&db, &req, &org_fc).await?;
     let org = caller.fiscal_code().clone();
-    let position = db.run(move |c| store::publish(c, &org, &iupd, domain::now())).await?;
+    let position = db
+        .run(move |c| store::publish(c, &org, &iupd, domain::now()))
+        .await?;
     Ok(created_or_ok(StatusCode::OK, &position))
 }
 
@@ -134,11 +165,17 @@ pub async fn publish(db: web::Data<Db>, req: HttpRequest, path: web::Path<(Strin
     responses((status = 200, body = PaymentPositionModel), (status = 404, body = super::model::ProblemJson),
         (status = 409, body = super::model::ProblemJson)),
     security(("ApiKey" = [])))]
-pub async fn invalidate(db: web::Data<Db>, req: HttpRequest, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
+pub async fn invalidate(
+    db: web::Data<Db>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
     let (org_fc, iupd) = path.into_inner();
     let caller = authorize(&db, &req, &org_fc).await?;
     let org = caller.fiscal_code().clone();
-    let position = db.run(move |c| store::invalidate(c, &org, &iupd, domain::now())).await?;
+    let position = db
+        .run(move |c| store::invalidate(c, &org, &iupd, domain::now()))
+        .await?;
     Ok(created_or_ok(StatusCode::OK, &position))
 }
 
@@ -157,12 +194,20 @@ pub struct ListQuery {
     ordering: Option<String>,
 }
 
-fn parse_number(name: &str, value: Option<&str>, default: i64, min: i64, max: i64) -> ApiResult<i64> {
+fn parse_number(
+    name: &str,
+    value: Option<&str>,
+    default: i64,
+    min: i64,
+    max: i64,
+) -> ApiResult<i64> {
     match value {
         None => Ok(default),
         Some(text) => match text.parse::<i64>() {
             Ok(n) if (min..=max).contains(&n) => Ok(n),
-            _ => Err(ApiError::BadRequest(format!("{name}: '{text}' must be a number from {min} to {max}"))),
+            _ => Err(ApiError::BadRequest(format!(
+                "{name}: '{text}' must be a number from {min} to {max}"
+            ))),
         },
     }
 }
@@ -181,19 +226,28 @@ fn window(
         (Some(f), Some(t)) => (f, t),
     };
     if from > to {
-        return Err(ApiError::BadRequest(format!("{name}_from must not be after {name}_to")));
+        return Err(ApiError::BadRequest(format!(
+            "{name}_from must not be after {name}_to"
+        )));
     }
     if to - from > span + Duration::days(1) {
-        return Err(ApiError::BadRequest(format!("{name}: the interval may span at most {MAX_FILTER_DAYS} days")));
+        return Err(ApiError::BadRequest(format!(
+            "{name}: the interval may span at most {MAX_FILTER_DAYS} days"
+        )));
     }
     Ok(Some((from, to)))
 }
 
-fn day_bound(name: &str, value: Option<&str>, end_of_day: bool) -> ApiResult<Option<NaiveDateTime>> {
+fn day_bound(
+    name: &str,
+    value: Option<&str>,
+    end_of_day: bool,
+) -> ApiResult<Option<NaiveDateTime>> {
     value
         .map(|text| {
-            let date = datetime::parse_date(text)
-                .ok_or_else(|| ApiError::BadRequest(format!("{name}: '{text}' is not a date like 2026-05-28")))?;
+            let date = datetime::parse_date(text).ok_or_else(|| {
+                ApiError::BadRequest(format!("{name}: '{text}' is not a date like 2026-05-28"))
+            })?;
             let time = if end_of_day {
                 NaiveTime::from_hms_micro_opt(23, 59, 59, 999_999).unwrap_or_default()
             } else {
@@ -207,8 +261,11 @@ fn day_bound(name: &str, value: Option<&str>, end_of_day: bool) -> ApiResult<Opt
 fn instant(name: &str, value: Option<&str>) -> ApiResult<Option<NaiveDateTime>> {
     value
         .map(|text| {
-            datetime::parse(text)
-                .ok_or_else(|| ApiError::BadRequest(format!("{name}: '{text}' is not a date-time like 2026-05-28T10:00:00")))
+            datetime::parse(text).ok_or_else(|| {
+                ApiError::BadRequest(format!(
+                    "{name}: '{text}' is not a date-time like 2026-05-28T10:00:00"
+                ))
+            })
         })
         .transpose()
 }
@@ -233,13 +290,20 @@ impl ListQuery {
         )?;
         let payment_date = match window(
             "payment_date",
-            day_bound("payment_date_from", self.payment_date_from.as_deref(), false)?,
+            day_bound(
+                "payment_date_from",
+                self.payment_date_from.as_deref(),
+                false,
+            )?,
             day_bound("payment_date_to", self.payment_date_to.as_deref(), true)?,
         )? {
             Some(w) => Some(w),
             None => window(
                 "payment_date_time",
-                instant("payment_date_time_from", self.payment_date_time_from.as_deref())?,
+                instant(
+                    "payment_date_time_from",
+                    self.payment_date_time_from.as_deref(),
+                )?,
                 instant("payment_date_time_to", self.payment_date_time_to.as_deref())?,
             )?,
         };
@@ -267,7 +331,11 @@ impl ListQuery {
         let ascending = match self.ordering.as_deref() {
             None | Some("DESC") => false,
             Some("ASC") => true,
-            Some(other) => return Err(ApiError::BadRequest(format!("ordering: '{other}' is not ASC or DESC"))),
+            Some(other) => {
+                return Err(ApiError::BadRequest(format!(
+                    "ordering: '{other}' is not ASC or DESC"
+                )))
+            }
         };
         Ok(ListFilter {
             due_date,
@@ -310,7 +378,12 @@ pub async fn list(
             .iter()
             .map(|p| PaymentPositionModelBaseResponse::from_domain(p, p.status_at(now)))
             .collect(),
-        page_info: PageInfo { page, limit, items_found: result.total, total_pages: (result.total + limit - 1) / limit },
+        page_info: PageInfo {
+            page,
+            limit,
+            items_found: result.total,
+            total_pages: (result.total + limit - 1) / limit,
+        },
     }))
 }
 
@@ -335,15 +408,25 @@ pub async fn replace_iban(
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
     let caller = authorize(&db, &req, &path).await?;
-    let old = query
-        .old_iban
-        .as_deref()
-        .ok_or_else(|| ApiError::BadRequest("oldIban: the query parameter is required".to_owned()))?;
+    let old = query.old_iban.as_deref().ok_or_else(|| {
+        ApiError::BadRequest("oldIban: the query parameter is required".to_owned())
+    })?;
     let old = check_iban("oldIban", old)?;
-    let limit = parse_number("limit", query.limit.as_deref(), MAX_IBAN_LIMIT, 1, MAX_IBAN_LIMIT)?;
-    let new = check_iban("newIban", &parse_json::<UpdateTransferIbanMassiveModel>(&body)?.new_iban)?;
+    let limit = parse_number(
+        "limit",
+        query.limit.as_deref(),
+        MAX_IBAN_LIMIT,
+        1,
+        MAX_IBAN_LIMIT,
+    )?;
+    let new = check_iban(
+        "newIban",
+        &parse_json::<UpdateTransferIbanMassiveModel>(&body)?.new_iban,
+    )?;
     let org = caller.fiscal_code().clone();
-    let updated = db.run(move |c| store::replace_iban(c, &org, &old, &new, limit, domain::now())).await?;
+    let updated = db
+        .run(move |c| store::replace_iban(c, &org, &old, &new, limit, domain::now()))
+        .await?;
     Ok(HttpResponse::Ok().json(UpdateTransferIbanMassiveResponse {
         description: format!("{updated} transfers updated"),
         updated_transfers: updated as i64,
@@ -355,14 +438,19 @@ pub async fn replace_iban(
     params(("organizationfiscalcode" = String, Path), ("iuv" = String, Path)),
     responses((status = 200, body = PaymentPositionModelBaseResponse), (status = 404, body = super::model::ProblemJson)),
     security(("ApiKey" = [])))]
-pub async fn get_by_iuv(db: web::Data<Db>, req: HttpRequest, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
+pub async fn get_by_iuv(
+    db: web::Data<Db>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
     let (org_fc, iuv) = path.into_inner();
     let caller = authorize(&db, &req, &org_fc).await?;
     let org = caller.fiscal_code().clone();
     let position = db.run(move |c| store::get_by_option(c, &org, &iuv)).await?;
     let status = position.status_at(domain::now());
-    Ok(with_etag(HttpResponse::Ok(), position.version)
-        .json(PaymentPositionModelBaseResponse::from_domain(&position, status)))
+    Ok(with_etag(HttpResponse::Ok(), position.version).json(
+        PaymentPositionModelBaseResponse::from_domain(&position, status),
+    ))
 }
 
 /// Get a payment option by notice number (NAV) or IUV, with its position's debtor.
@@ -370,7 +458,11 @@ pub async fn get_by_iuv(db: web::Data<Db>, req: HttpRequest, path: web::Path<(St
     params(("organizationfiscalcode" = String, Path), ("nav" = String, Path, description = "notice number or IUV")),
     responses((status = 200, body = PaymentsWithDebtorInfoModelResponse), (status = 404, body = super::model::ProblemJson)),
     security(("ApiKey" = [])))]
-pub async fn get_option(db: web::Data<Db>, req: HttpRequest, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
+pub async fn get_option(
+    db: web::Data<Db>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
     let (org_fc, nav) = path.into_inner();
     let caller = authorize(&db, &req, &org_fc).await?;
     let org = caller.fiscal_code().clone();
@@ -379,7 +471,11 @@ pub async fn get_option(db: web::Data<Db>, req: HttpRequest, path: web::Path<(St
     let now = domain::now();
     let index = position.visible_option(&nav, now)?;
     let status = position.status_for_option(index, now);
-    Ok(HttpResponse::Ok().json(PaymentsWithDebtorInfoModelResponse::from_domain(&position, index, status)))
+    Ok(
+        HttpResponse::Ok().json(PaymentsWithDebtorInfoModelResponse::from_domain(
+            &position, index, status,
+        )),
+    )
 }
 
 async fn pay_with(
@@ -392,11 +488,15 @@ async fn pay_with(
     let caller = authorize(&db, &req, &org_fc).await?;
     let payment = payment()?;
     let org = caller.fiscal_code().clone();
-    let (position, index, _) = db.run(move |c| store::pay(c, &org, &nav, payment, Replay::Refuse, domain::now())).await?;
-    Ok(HttpResponse::Ok().json(PaymentOptionModelResponse::from_domain(
-        &position.organization_fiscal_code,
-        &position.options[index],
-    )))
+    let (position, index, _) = db
+        .run(move |c| store::pay(c, &org, &nav, payment, Replay::Refuse, domain::now()))
+        .await?;
+    Ok(
+        HttpResponse::Ok().json(PaymentOptionModelResponse::from_domain(
+            &position.organization_fiscal_code,
+            &position.options[index],
+        )),
+    )
 }
 
 /// Record the payment of an option (receipt data from a PSP).
@@ -413,8 +513,10 @@ pub async fn pay(
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
     let (org_fc, nav) = path.into_inner();
-    pay_with(db, req, org_fc, nav, || payment_from_pay_model(&parse_json::<PayPaymentOptionModel>(&body)?).map_err(Into::into))
-        .await
+    pay_with(db, req, org_fc, nav, || {
+        payment_from_pay_model(&parse_json::<PayPaymentOptionModel>(&body)?).map_err(Into::into)
+    })
+    .await
 }
 
 /// Mark an option as already paid outside pagoPA (GPD "paids").
@@ -432,7 +534,11 @@ pub async fn paid_by_ec(
 ) -> ApiResult<HttpResponse> {
     let (org_fc, nav) = path.into_inner();
     pay_with(db, req, org_fc, nav, || {
-        let model = if body.is_empty() { AlreadyPaidPaymentOptionModel::default() } else { parse_json(&body)? };
+        let model = if body.is_empty() {
+            AlreadyPaidPaymentOptionModel::default()
+        } else {
+            parse_json(&body)?
+        };
         Ok(PaymentDetails {
             payment_date: model.payment_date,
             psp_company: Some(PAID_BY_EC.to_owned()),
@@ -459,7 +565,9 @@ pub async fn report_transfer(
     let caller = authorize(&db, &req, &org_fc).await?;
     let transfer_id = TransferId::parse("transferid", &transfer_id)?;
     let org = caller.fiscal_code().clone();
-    let (position, index) = db.run(move |c| store::report_transfer(c, &org, &iuv, transfer_id, domain::now())).await?;
+    let (position, index) = db
+        .run(move |c| store::report_transfer(c, &org, &iuv, transfer_id, domain::now()))
+        .await?;
     let transfer = position.options[index]
         .transfers
         .iter()
@@ -478,10 +586,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/debtpositions/{iupd}", web::put().to(update))
             .route("/debtpositions/{iupd}", web::delete().to(delete))
             .route("/debtpositions/{iupd}/publish", web::post().to(publish))
-            .route("/debtpositions/{iupd}/invalidate", web::post().to(invalidate))
+            .route(
+                "/debtpositions/{iupd}/invalidate",
+                web::post().to(invalidate),
+            )
             .route("/paymentoptions/paids/{nav}", web::post().to(paid_by_ec))
-            .route("/paymentoptions/{iuv}/debtposition", web::get().to(get_by_iuv))
-            .route("/paymentoptions/{iuv}/transfers/{transferid}/report", web::post().to(report_transfer))
+            .route(
+                "/paymentoptions/{iuv}/debtposition",
+                web::get().to(get_by_iuv),
+            )
+            .route(
+                "/paymentoptions/{iuv}/transfers/{transferid}/report",
+                web::post().to(report_transfer),
+            )
             .route("/paymentoptions/{nav}", web::get().to(get_option))
             .route("/paymentoptions/{nav}/pay", web::post().to(pay)),
     );

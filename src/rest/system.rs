@@ -25,11 +25,19 @@ pub async fn info(environment: web::Data<Environment>) -> HttpResponse {
 #[utoipa::path(get, path = "/health", tag = "Service", responses((status = 200), (status = 503, body = super::model::ProblemJson)))]
 pub async fn health(db: web::Data<Db>) -> HttpResponse {
     let backend = db.backend();
-    match db.run(|c| c.batch_execute("SELECT 1").map_err(StoreError::from)).await {
-        Ok(()) => HttpResponse::Ok().json(serde_json::json!({ "status": "UP", "database": backend })),
+    match db
+        .run(|c| c.batch_execute("SELECT 1").map_err(StoreError::from))
+        .await
+    {
+        Ok(()) => {
+            HttpResponse::Ok().json(serde_json::json!({ "status": "UP", "database": backend }))
+        }
         Err(e) => {
             log::error!("health check failed: {e}");
-            super::problem(actix_web::http::StatusCode::SERVICE_UNAVAILABLE, format!("database {backend} is not answering"))
+            super::problem(
+                actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+                format!("database {backend} is not answering"),
+            )
         }
     }
 }

@@ -142,7 +142,8 @@ impl ManageConnection for ConnectionManager {
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, _conn: &mut DbConnection) -> bool {
@@ -161,13 +162,18 @@ pub struct PoolOptions {
 
 impl Default for PoolOptions {
     fn default() -> Self {
-        Self { max_size: 10, connection_timeout: Duration::from_secs(5) }
+        Self {
+            max_size: 10,
+            connection_timeout: Duration::from_secs(5),
+        }
     }
 }
 
 /// Connects, applies pending migrations and returns the pool.
 pub fn connect(url: &DatabaseUrl, options: &PoolOptions) -> Result<DbPool, String> {
-    let mut conn = url.establish().map_err(|e| format!("cannot connect to the database: {e}"))?;
+    let mut conn = url
+        .establish()
+        .map_err(|e| format!("cannot connect to the database: {e}"))?;
     run_migrations(&mut conn)?;
     // SQLite has one writer at a time: more connections only add lock waits.
     let max_size = match url {
@@ -195,12 +201,15 @@ pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, String> {
 
 /// Opens one direct connection without touching migrations.
 pub fn establish(url: &DatabaseUrl) -> Result<DbConnection, String> {
-    url.establish().map_err(|e| format!("cannot connect to the database: {e}"))
+    url.establish()
+        .map_err(|e| format!("cannot connect to the database: {e}"))
 }
 
 /// Opens one direct connection (CLI commands), with migrations applied.
 pub fn connect_single(url: &DatabaseUrl) -> Result<DbConnection, String> {
-    let mut conn = url.establish().map_err(|e| format!("cannot connect to the database: {e}"))?;
+    let mut conn = url
+        .establish()
+        .map_err(|e| format!("cannot connect to the database: {e}"))?;
     run_migrations(&mut conn)?;
     Ok(conn)
 }
@@ -213,7 +222,9 @@ where
     E: From<DieselError>,
 {
     match conn {
-        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        DbConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+        }
         #[cfg(feature = "mysql")]
         DbConnection::Mysql(c) => AnsiTransactionManager::begin_transaction(c)?,
     }
@@ -242,7 +253,10 @@ pub struct Db {
 
 impl Db {
     pub fn new(pool: DbPool, url: &DatabaseUrl) -> Self {
-        Self { pool, backend: url.backend_name() }
+        Self {
+            pool,
+            backend: url.backend_name(),
+        }
     }
 
     pub fn backend(&self) -> &'static str {

@@ -6,8 +6,9 @@ use diesel::prelude::*;
 use super::schema::{payment_options, payment_positions, transfers};
 use super::StoreError;
 use crate::domain::{
-    Amount, Beneficiary, Debtor, DebtorType, Iupd, Iuv, Metadata, NoticeNumber, OptionStatus, OrgFiscalCode,
-    PaymentDetails, PaymentOption, Position, PositionStatus, Stamp, Transfer, TransferId, TransferStatus,
+    Amount, Beneficiary, Debtor, DebtorType, Iupd, Iuv, Metadata, NoticeNumber, OptionStatus,
+    OrgFiscalCode, PaymentDetails, PaymentOption, Position, PositionStatus, Stamp, Transfer,
+    TransferId, TransferStatus,
 };
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -184,7 +185,9 @@ impl OptionRecord {
 impl TransferRecord {
     pub fn from_domain(option_id: i64, t: &Transfer) -> Self {
         let (iban, postal_iban, stamp) = match &t.beneficiary {
-            Beneficiary::Iban { iban, postal_iban } => (Some(iban.clone()), postal_iban.clone(), None),
+            Beneficiary::Iban { iban, postal_iban } => {
+                (Some(iban.clone()), postal_iban.clone(), None)
+            }
             Beneficiary::Stamp(stamp) => (None, None, Some(stamp)),
         };
         TransferRecord {
@@ -208,24 +211,45 @@ impl TransferRecord {
     }
 
     fn into_domain(self) -> Result<Transfer, StoreError> {
-        let beneficiary = match (self.iban, self.hash_document, self.stamp_type, self.provincial_residence) {
-            (Some(iban), _, _, _) => Beneficiary::Iban { iban, postal_iban: self.postal_iban },
+        let beneficiary = match (
+            self.iban,
+            self.hash_document,
+            self.stamp_type,
+            self.provincial_residence,
+        ) {
+            (Some(iban), _, _, _) => Beneficiary::Iban {
+                iban,
+                postal_iban: self.postal_iban,
+            },
             (None, Some(hash_document), Some(stamp_type), Some(provincial_residence)) => {
-                Beneficiary::Stamp(Stamp { hash_document, stamp_type, provincial_residence })
+                Beneficiary::Stamp(Stamp {
+                    hash_document,
+                    stamp_type,
+                    provincial_residence,
+                })
             }
-            _ => return Err(StoreError::Corrupt(format!("transfer {} has no beneficiary", self.transfer_id))),
+            _ => {
+                return Err(StoreError::Corrupt(format!(
+                    "transfer {} has no beneficiary",
+                    self.transfer_id
+                )))
+            }
         };
         Ok(Transfer {
             id: TransferId::from_number(self.transfer_id)
                 .ok_or_else(|| corrupt("transfer id", &self.transfer_id.to_string()))?,
             amount: amount(self.amount)?,
-            organization_fiscal_code: OrgFiscalCode::parse("organizationFiscalCode", &self.organization_fiscal_code)?,
+            organization_fiscal_code: OrgFiscalCode::parse(
+                "organizationFiscalCode",
+                &self.organization_fiscal_code,
+            )?,
             company_name: self.company_name,
             remittance_information: self.remittance_information,
             category: self.category,
             beneficiary,
             metadata: parse_metadata(&self.metadata)?,
-            status: TransferStatus::parse(&self.status).ok_or_else(|| corrupt("transfer status", &self.status))?,
+            status: TransferStatus::parse(&self.status)
+                .ok_or_else(|| corrupt("transfer status", &self.status))?,
             inserted_date: self.inserted_date,
             last_updated_date: self.last_updated_date,
         })
@@ -246,7 +270,8 @@ impl OptionRecord {
             validity_date: self.validity_date,
             switch_to_expired: self.switch_to_expired,
             notification_fee: amount(self.notification_fee)?,
-            status: OptionStatus::parse(&self.status).ok_or_else(|| corrupt("option status", &self.status))?,
+            status: OptionStatus::parse(&self.status)
+                .ok_or_else(|| corrupt("option status", &self.status))?,
             payment: PaymentDetails {
                 payment_date: self.payment_date,
                 payment_method: self.payment_method,
@@ -273,16 +298,24 @@ pub fn assemble(
     options: Vec<(i64, OptionRecord)>,
     transfers: Vec<TransferRecord>,
 ) -> Result<Vec<Position>, StoreError> {
-    let mut by_option: std::collections::HashMap<i64, Vec<Transfer>> = std::collections::HashMap::new();
+    let mut by_option: std::collections::HashMap<i64, Vec<Transfer>> =
+        std::collections::HashMap::new();
     for t in transfers {
-        by_option.entry(t.payment_option_id).or_default().push(t.into_domain()?);
+        by_option
+            .entry(t.payment_option_id)
+            .or_default()
+            .push(t.into_domain()?);
     }
-    let mut by_position: std::collections::HashMap<i64, Vec<PaymentOption>> = std::collections::HashMap::new();
+    let mut by_position: std::collections::HashMap<i64, Vec<PaymentOption>> =
+        std::collections::HashMap::new();
     for (option_id, o) in options {
         let mut ts = by_option.remove(&option_id).unwrap_or_default();
         ts.sort_by_key(|t| t.id);
         let position_id = o.payment_position_id;
-        by_position.entry(position_id).or_default().push(o.into_domain(ts)?);
+        by_position
+            .entry(position_id)
+            .or_default()
+            .push(o.into_domain(ts)?);
     }
     positions
         .into_iter()
@@ -290,10 +323,14 @@ pub fn assemble(
             let opts = by_position.remove(&id).unwrap_or_default();
             Ok(Position {
                 id: Some(id),
-                organization_fiscal_code: OrgFiscalCode::parse("organizationFiscalCode", &r.organization_fiscal_code)?,
+                organization_fiscal_code: OrgFiscalCode::parse(
+                    "organizationFiscalCode",
+                    &r.organization_fiscal_code,
+                )?,
                 iupd: Iupd::parse("iupd", &r.iupd)?,
                 debtor: Debtor {
-                    kind: DebtorType::parse(&r.debtor_type).ok_or_else(|| corrupt("debtor type", &r.debtor_type))?,
+                    kind: DebtorType::parse(&r.debtor_type)
+                        .ok_or_else(|| corrupt("debtor type", &r.debtor_type))?,
                     fiscal_code: r.fiscal_code,
                     full_name: r.full_name,
                     street_name: r.street_name,
@@ -311,7 +348,8 @@ pub fn assemble(
                 validity_date: r.validity_date,
                 switch_to_expired: r.switch_to_expired,
                 pay_stand_in: r.pay_stand_in,
-                status: PositionStatus::parse(&r.status).ok_or_else(|| corrupt("position status", &r.status))?,
+                status: PositionStatus::parse(&r.status)
+                    .ok_or_else(|| corrupt("position status", &r.status))?,
                 inserted_date: r.inserted_date,
                 publish_date: r.publish_date,
                 last_updated_date: r.last_updated_date,

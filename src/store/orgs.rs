@@ -29,7 +29,8 @@ impl OrgRecord {
             .filter(|c| !c.is_empty())
             .map(|c| SegregationCode::parse("segregation_codes", c))
             .collect::<Result<Vec<_>, _>>()?;
-        let aux = u8::try_from(self.aux_digit).map_err(|_| StoreError::Corrupt("aux digit".to_owned()))?;
+        let aux = u8::try_from(self.aux_digit)
+            .map_err(|_| StoreError::Corrupt("aux digit".to_owned()))?;
         Ok(Organization::new(
             OrgFiscalCode::parse("fiscal_code", &self.fiscal_code)?,
             &self.name,
@@ -49,7 +50,11 @@ pub enum Registration {
 
 /// Registers an institution. Re-running with the same data changes nothing; different data
 /// for a registered fiscal code is refused.
-pub fn add_org(conn: &mut DbConnection, org: &Organization, now: NaiveDateTime) -> Result<Registration, StoreError> {
+pub fn add_org(
+    conn: &mut DbConnection,
+    org: &Organization,
+    now: NaiveDateTime,
+) -> Result<Registration, StoreError> {
     write_tx(conn, |c| {
         if let Some(existing) = find_org(c, org.fiscal_code.as_str())? {
             if &existing == org {
@@ -78,7 +83,10 @@ pub fn add_org(conn: &mut DbConnection, org: &Organization, now: NaiveDateTime) 
     })
 }
 
-pub fn find_org(conn: &mut DbConnection, fiscal_code: &str) -> Result<Option<Organization>, StoreError> {
+pub fn find_org(
+    conn: &mut DbConnection,
+    fiscal_code: &str,
+) -> Result<Option<Organization>, StoreError> {
     organizations::table
         .find(fiscal_code)
         .select(OrgRecord::as_select())
@@ -108,9 +116,16 @@ pub struct NewKey {
     pub secret: String,
 }
 
-pub fn create_key(conn: &mut DbConnection, org: &OrgFiscalCode, now: NaiveDateTime) -> Result<NewKey, StoreError> {
+pub fn create_key(
+    conn: &mut DbConnection,
+    org: &OrgFiscalCode,
+    now: NaiveDateTime,
+) -> Result<NewKey, StoreError> {
     if find_org(conn, org.as_str())?.is_none() {
-        return Err(DomainError::NotFound(format!("organization {org} is not registered; run `org add` first")).into());
+        return Err(DomainError::NotFound(format!(
+            "organization {org} is not registered; run `org add` first"
+        ))
+        .into());
     }
     let mut rng = rand::rng();
     let key_id = hex::encode(rng.random::<[u8; 6]>());
@@ -134,36 +149,57 @@ pub struct KeyInfo {
     pub revoked_at: Option<NaiveDateTime>,
 }
 
-pub fn list_keys(conn: &mut DbConnection, org: Option<&OrgFiscalCode>) -> Result<Vec<KeyInfo>, StoreError> {
+pub fn list_keys(
+    conn: &mut DbConnection,
+    org: Option<&OrgFiscalCode>,
+) -> Result<Vec<KeyInfo>, StoreError> {
     let mut q = api_keys::table.into_boxed();
     if let Some(org) = org {
         q = q.filter(api_keys::organization_fiscal_code.eq(org.as_str()));
     }
     let rows: Vec<(String, String, NaiveDateTime, Option<NaiveDateTime>)> = q
         .order(api_keys::id.asc())
-        .select((api_keys::key_id, api_keys::organization_fiscal_code, api_keys::created_at, api_keys::revoked_at))
+        .select((
+            api_keys::key_id,
+            api_keys::organization_fiscal_code,
+            api_keys::created_at,
+            api_keys::revoked_at,
+        ))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(key_id, organization_fiscal_code, created_at, revoked_at)| KeyInfo {
-            key_id,
-            organization_fiscal_code,
-            created_at,
-            revoked_at,
-        })
+        .map(
+            |(key_id, organization_fiscal_code, created_at, revoked_at)| KeyInfo {
+                key_id,
+                organization_fiscal_code,
+                created_at,
+                revoked_at,
+            },
+        )
         .collect())
 }
 
 /// Revokes a key by its id; false when no active key has that id.
-pub fn revoke_key(conn: &mut DbConnection, key_id: &str, now: NaiveDateTime) -> Result<bool, StoreError> {
-    let n = diesel::update(api_keys::table.filter(api_keys::key_id.eq(key_id)).filter(api_keys::revoked_at.is_null()))
-        .set(api_keys::revoked_at.eq(now))
-        .execute(conn)?;
+pub fn revoke_key(
+    conn: &mut DbConnection,
+    key_id: &str,
+    now: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let n = diesel::update(
+        api_keys::table
+            .filter(api_keys::key_id.eq(key_id))
+            .filter(api_keys::revoked_at.is_null()),
+    )
+    .set(api_keys::revoked_at.eq(now))
+    .execute(conn)?;
     Ok(n == 1)
 }
 
 /// The institution an active key belongs to.
-pub fn authenticate(conn: &mut DbConnection, secret: &str) -> Result<Option<Organization>, StoreError> {
+pub fn authenticate(
+    conn: &mut DbConnection,
+    secret: &str,
+) -> Result<Option<Organization>, StoreError> {
     let org: Option<String> = api_keys::table
         .filter(api_keys::key_hash.eq(hash_key(secret)))
         .filter(api_keys::revoked_at.is_null())

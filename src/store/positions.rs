@@ -8,8 +8,8 @@ use super::models::{assemble, OptionRecord, PositionRecord, TransferRecord};
 use super::schema::{payment_options as po, payment_positions as pp, transfers as tr};
 use super::{write_tx, DbConnection, StoreError};
 use crate::domain::{
-    DomainError, Iupd, OptionStatus, Organization, OrgFiscalCode, PaymentDetails, PayOutcome, Position,
-    PositionInput, PositionStatus, Replay, TransferId,
+    DomainError, Iupd, OptionStatus, OrgFiscalCode, Organization, PayOutcome, PaymentDetails,
+    Position, PositionInput, PositionStatus, Replay, TransferId,
 };
 
 pub type Backend = <DbConnection as Connection>::Backend;
@@ -68,7 +68,11 @@ fn load_one(conn: &mut DbConnection, id: i64) -> Result<Position, StoreError> {
         .ok_or_else(|| StoreError::Corrupt(format!("position {id} vanished")))
 }
 
-fn find_id_by_iupd(conn: &mut DbConnection, org: &OrgFiscalCode, iupd: &str) -> Result<Option<i64>, StoreError> {
+fn find_id_by_iupd(
+    conn: &mut DbConnection,
+    org: &OrgFiscalCode,
+    iupd: &str,
+) -> Result<Option<i64>, StoreError> {
     Ok(pp::table
         .filter(pp::organization_fiscal_code.eq(org.as_str()))
         .filter(pp::iupd.eq(iupd))
@@ -78,7 +82,11 @@ fn find_id_by_iupd(conn: &mut DbConnection, org: &OrgFiscalCode, iupd: &str) -> 
 }
 
 /// Id of the position owning the option with this notice number, or else this IUV.
-fn find_id_by_option(conn: &mut DbConnection, org: &OrgFiscalCode, nav_or_iuv: &str) -> Result<Option<i64>, StoreError> {
+fn find_id_by_option(
+    conn: &mut DbConnection,
+    org: &OrgFiscalCode,
+    nav_or_iuv: &str,
+) -> Result<Option<i64>, StoreError> {
     let by_nav = po::table
         .filter(po::organization_fiscal_code.eq(org.as_str()))
         .filter(po::nav.eq(nav_or_iuv))
@@ -98,19 +106,28 @@ fn find_id_by_option(conn: &mut DbConnection, org: &OrgFiscalCode, nav_or_iuv: &
 
 /// Takes the row lock of a position for the rest of the transaction. SQLite already holds the
 /// database write lock (`BEGIN IMMEDIATE`); MySQL locks the row.
+#[cfg_attr(not(feature = "mysql"), allow(unused_variables))]
 fn lock_position(conn: &mut DbConnection, id: i64) -> Result<(), StoreError> {
     match conn {
         DbConnection::Sqlite(_) => Ok(()),
         #[cfg(feature = "mysql")]
         DbConnection::Mysql(c) => {
-            pp::table.filter(pp::id.eq(id)).select(pp::id).for_update().first::<i64>(c)?;
+            pp::table
+                .filter(pp::id.eq(id))
+                .select(pp::id)
+                .for_update()
+                .first::<i64>(c)?;
             Ok(())
         }
     }
 }
 
 /// Refuses IUVs or notice numbers already used by another position, naming the field.
-fn check_unique_options(conn: &mut DbConnection, position: &Position, own_id: Option<i64>) -> Result<(), StoreError> {
+fn check_unique_options(
+    conn: &mut DbConnection,
+    position: &Position,
+    own_id: Option<i64>,
+) -> Result<(), StoreError> {
     let iuvs: Vec<&str> = position.options.iter().map(|o| o.iuv.as_str()).collect();
     let navs: Vec<&str> = position.options.iter().map(|o| o.nav.as_str()).collect();
     let taken: Vec<(String, String, i64)> = po::table
@@ -137,10 +154,17 @@ fn check_unique_options(conn: &mut DbConnection, position: &Position, own_id: Op
     Ok(())
 }
 
-fn insert_children(conn: &mut DbConnection, position_id: i64, position: &Position) -> Result<(), StoreError> {
+fn insert_children(
+    conn: &mut DbConnection,
+    position_id: i64,
+    position: &Position,
+) -> Result<(), StoreError> {
     let org = &position.organization_fiscal_code;
-    let options: Vec<OptionRecord> =
-        position.options.iter().map(|o| OptionRecord::from_domain(position_id, org, o)).collect();
+    let options: Vec<OptionRecord> = position
+        .options
+        .iter()
+        .map(|o| OptionRecord::from_domain(position_id, org, o))
+        .collect();
     insert_rows!(conn, po::table, &options);
     let ids: Vec<(i64, String)> = po::table
         .filter(po::payment_position_id.eq(position_id))
@@ -153,14 +177,21 @@ fn insert_children(conn: &mut DbConnection, position_id: i64, position: &Positio
             .find(|(_, iuv)| iuv == option.iuv.as_str())
             .map(|(id, _)| *id)
             .ok_or_else(|| StoreError::Corrupt(format!("option {} not stored", option.iuv)))?;
-        transfers.extend(option.transfers.iter().map(|t| TransferRecord::from_domain(option_id, t)));
+        transfers.extend(
+            option
+                .transfers
+                .iter()
+                .map(|t| TransferRecord::from_domain(option_id, t)),
+        );
     }
     insert_rows!(conn, tr::table, &transfers);
     Ok(())
 }
 
 fn delete_children(conn: &mut DbConnection, position_id: i64) -> Result<(), StoreError> {
-    let option_ids = po::table.filter(po::payment_position_id.eq(position_id)).select(po::id);
+    let option_ids = po::table
+        .filter(po::payment_position_id.eq(position_id))
+        .select(po::id);
     diesel::delete(tr::table.filter(tr::payment_option_id.eq_any(option_ids))).execute(conn)?;
     diesel::delete(po::table.filter(po::payment_position_id.eq(position_id))).execute(conn)?;
     Ok(())
@@ -177,12 +208,14 @@ fn duplicate_iupd(position: &Position) -> impl Fn(StoreError) -> StoreError + '_
 }
 
 fn duplicate_option(position: &Position) -> impl Fn(StoreError) -> StoreError + '_ {
-    move |e| match e {
+    move |e| {
+        match e {
         StoreError::Duplicate(_) => StoreError::Duplicate(format!(
             "paymentOption: an IUV or notice number is already used by another debt position of organization {}",
             position.organization_fiscal_code
         )),
         other => other,
+    }
     }
 }
 
@@ -196,16 +229,28 @@ pub fn create(
 ) -> Result<Position, StoreError> {
     let mut position = Position::create(org, input, now, to_publish)?;
     let id = write_tx(conn, |c| {
-        if find_id_by_iupd(c, &position.organization_fiscal_code, position.iupd.as_str())?.is_some() {
-            return Err(duplicate_iupd(&position)(StoreError::Duplicate(String::new())));
+        if find_id_by_iupd(
+            c,
+            &position.organization_fiscal_code,
+            position.iupd.as_str(),
+        )?
+        .is_some()
+        {
+            return Err(duplicate_iupd(&position)(StoreError::Duplicate(
+                String::new(),
+            )));
         }
         check_unique_options(c, &position, None)?;
         diesel::insert_into(pp::table)
             .values(&PositionRecord::from_domain(&position))
             .execute(c)
             .map_err(|e| duplicate_iupd(&position)(e.into()))?;
-        let id = find_id_by_iupd(c, &position.organization_fiscal_code, position.iupd.as_str())?
-            .ok_or_else(|| StoreError::Corrupt("inserted position not found".to_owned()))?;
+        let id = find_id_by_iupd(
+            c,
+            &position.organization_fiscal_code,
+            position.iupd.as_str(),
+        )?
+        .ok_or_else(|| StoreError::Corrupt("inserted position not found".to_owned()))?;
         insert_children(c, id, &position).map_err(duplicate_option(&position))?;
         Ok(id)
     })?;
@@ -227,15 +272,22 @@ fn modify<T>(
         let mut position = load_one(c, id)?;
         if let Some(expected) = expected_version {
             if expected != position.version {
-                return Err(StoreError::VersionMismatch { expected, actual: position.version });
+                return Err(StoreError::VersionMismatch {
+                    expected,
+                    actual: position.version,
+                });
             }
         }
         let loaded_version = position.version;
         let (what, result) = change(&mut position)?;
         position.version = loaded_version + 1;
-        let updated = diesel::update(pp::table.filter(pp::id.eq(id)).filter(pp::version.eq(loaded_version)))
-            .set(&PositionRecord::from_domain(&position))
-            .execute(c)?;
+        let updated = diesel::update(
+            pp::table
+                .filter(pp::id.eq(id))
+                .filter(pp::version.eq(loaded_version)),
+        )
+        .set(&PositionRecord::from_domain(&position))
+        .execute(c)?;
         if updated != 1 {
             return Err(StoreError::Conflict(format!(
                 "The debt position {} was changed concurrently; retry",
@@ -258,7 +310,11 @@ fn modify<T>(
     })
 }
 
-fn update_option(conn: &mut DbConnection, position: &Position, index: usize) -> Result<(), StoreError> {
+fn update_option(
+    conn: &mut DbConnection,
+    position: &Position,
+    index: usize,
+) -> Result<(), StoreError> {
     let org = position.organization_fiscal_code.as_str();
     let option = &position.options[index];
     let option_id: i64 = po::table
@@ -268,7 +324,11 @@ fn update_option(conn: &mut DbConnection, position: &Position, index: usize) -> 
         .first(conn)?;
     let position_id = position.id.unwrap_or_default();
     diesel::update(po::table.filter(po::id.eq(option_id)))
-        .set(&OptionRecord::from_domain(position_id, &position.organization_fiscal_code, option))
+        .set(&OptionRecord::from_domain(
+            position_id,
+            &position.organization_fiscal_code,
+            option,
+        ))
         .execute(conn)?;
     for transfer in &option.transfers {
         diesel::update(
@@ -276,13 +336,19 @@ fn update_option(conn: &mut DbConnection, position: &Position, index: usize) -> 
                 .filter(tr::payment_option_id.eq(option_id))
                 .filter(tr::transfer_id.eq(i32::from(transfer.id.get()))),
         )
-        .set((tr::status.eq(transfer.status.as_str()), tr::last_updated_date.eq(transfer.last_updated_date)))
+        .set((
+            tr::status.eq(transfer.status.as_str()),
+            tr::last_updated_date.eq(transfer.last_updated_date),
+        ))
         .execute(conn)?;
     }
     Ok(())
 }
 
-fn by_iupd<'a>(org: &'a OrgFiscalCode, iupd: &'a str) -> impl FnOnce(&mut DbConnection) -> Result<i64, StoreError> + 'a {
+fn by_iupd<'a>(
+    org: &'a OrgFiscalCode,
+    iupd: &'a str,
+) -> impl FnOnce(&mut DbConnection) -> Result<i64, StoreError> + 'a {
     move |c| find_id_by_iupd(c, org, iupd)?.ok_or_else(|| not_found_iupd(org, iupd))
 }
 
@@ -303,7 +369,12 @@ pub fn update(
     Ok(position)
 }
 
-pub fn publish(conn: &mut DbConnection, org: &OrgFiscalCode, iupd: &str, now: NaiveDateTime) -> Result<Position, StoreError> {
+pub fn publish(
+    conn: &mut DbConnection,
+    org: &OrgFiscalCode,
+    iupd: &str,
+    now: NaiveDateTime,
+) -> Result<Position, StoreError> {
     let (position, ()) = modify(conn, by_iupd(org, iupd), None, |p| {
         p.publish(now)?;
         Ok((Change::Options((0..p.options.len()).collect()), ()))
@@ -311,7 +382,12 @@ pub fn publish(conn: &mut DbConnection, org: &OrgFiscalCode, iupd: &str, now: Na
     Ok(position)
 }
 
-pub fn invalidate(conn: &mut DbConnection, org: &OrgFiscalCode, iupd: &str, now: NaiveDateTime) -> Result<Position, StoreError> {
+pub fn invalidate(
+    conn: &mut DbConnection,
+    org: &OrgFiscalCode,
+    iupd: &str,
+    now: NaiveDateTime,
+) -> Result<Position, StoreError> {
     let (position, ()) = modify(conn, by_iupd(org, iupd), None, |p| {
         p.invalidate(now)?;
         Ok((Change::Options(Vec::new()), ()))
@@ -319,7 +395,12 @@ pub fn invalidate(conn: &mut DbConnection, org: &OrgFiscalCode, iupd: &str, now:
     Ok(position)
 }
 
-pub fn delete(conn: &mut DbConnection, org: &OrgFiscalCode, iupd: &str, now: NaiveDateTime) -> Result<(), StoreError> {
+pub fn delete(
+    conn: &mut DbConnection,
+    org: &OrgFiscalCode,
+    iupd: &str,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
     write_tx(conn, |c| {
         let id = by_iupd(org, iupd)(c)?;
         lock_position(c, id)?;
@@ -341,7 +422,9 @@ pub fn pay(
 ) -> Result<(Position, usize, PayOutcome), StoreError> {
     let find = |c: &mut DbConnection| {
         find_id_by_option(c, org, nav_or_iuv)?.ok_or_else(|| {
-            StoreError::Domain(DomainError::NotFound(format!("No payment option found for '{nav_or_iuv}'")))
+            StoreError::Domain(DomainError::NotFound(format!(
+                "No payment option found for '{nav_or_iuv}'"
+            )))
         })
     };
     let (position, (index, outcome)) = modify(conn, find, None, |p| {
@@ -365,7 +448,11 @@ pub fn report_transfer(
             .select(po::payment_position_id)
             .first(c)
             .optional()?;
-        id.ok_or_else(|| StoreError::Domain(DomainError::NotFound(format!("No payment option found for IUV '{iuv}'"))))
+        id.ok_or_else(|| {
+            StoreError::Domain(DomainError::NotFound(format!(
+                "No payment option found for IUV '{iuv}'"
+            )))
+        })
     };
     let (position, index) = modify(conn, find, None, |p| {
         let index = p.report_transfer(iuv, transfer_id, now)?;
@@ -374,15 +461,25 @@ pub fn report_transfer(
     Ok((position, index))
 }
 
-pub fn get_by_iupd(conn: &mut DbConnection, org: &OrgFiscalCode, iupd: &str) -> Result<Position, StoreError> {
+pub fn get_by_iupd(
+    conn: &mut DbConnection,
+    org: &OrgFiscalCode,
+    iupd: &str,
+) -> Result<Position, StoreError> {
     let id = by_iupd(org, iupd)(conn)?;
     load_one(conn, id)
 }
 
 /// The position owning the option with this notice number or IUV.
-pub fn get_by_option(conn: &mut DbConnection, org: &OrgFiscalCode, nav_or_iuv: &str) -> Result<Position, StoreError> {
+pub fn get_by_option(
+    conn: &mut DbConnection,
+    org: &OrgFiscalCode,
+    nav_or_iuv: &str,
+) -> Result<Position, StoreError> {
     let id = find_id_by_option(conn, org, nav_or_iuv)?.ok_or_else(|| {
-        StoreError::Domain(DomainError::NotFound(format!("No payment option found for '{nav_or_iuv}'")))
+        StoreError::Domain(DomainError::NotFound(format!(
+            "No payment option found for '{nav_or_iuv}'"
+        )))
     })?;
     load_one(conn, id)
 }
@@ -416,7 +513,9 @@ type BoxedPositions<'a> = pp::BoxedQuery<'a, Backend>;
 /// Positions of `org` matching the filter. The status filter uses the read-time status, so a
 /// PUBLISHED position past its validity date is listed as VALID even before the batch runs.
 fn filtered<'a>(org: &'a OrgFiscalCode, f: &ListFilter, now: NaiveDateTime) -> BoxedPositions<'a> {
-    let mut q = pp::table.filter(pp::organization_fiscal_code.eq(org.as_str())).into_boxed();
+    let mut q = pp::table
+        .filter(pp::organization_fiscal_code.eq(org.as_str()))
+        .into_boxed();
     if let Some((from, to)) = f.due_date {
         let with_due = po::table
             .filter(po::organization_fiscal_code.eq(org.as_str()))
@@ -426,30 +525,42 @@ fn filtered<'a>(org: &'a OrgFiscalCode, f: &ListFilter, now: NaiveDateTime) -> B
         q = q.filter(pp::id.eq_any(with_due));
     }
     if let Some((from, to)) = f.payment_date {
-        q = q.filter(pp::payment_date.ge(from)).filter(pp::payment_date.le(to));
+        q = q
+            .filter(pp::payment_date.ge(from))
+            .filter(pp::payment_date.le(to));
     }
     if let Some(status) = f.status {
-        let valid_now = pp::status
-            .eq(PositionStatus::Valid.as_str())
-            .or(pp::status.eq(PositionStatus::Published.as_str()).and(pp::validity_date.le(now)));
-        let expiring = pp::switch_to_expired.eq(true).and(pp::max_due_date.lt(now)).and(pp::payment_date.is_null());
+        let valid_now = pp::status.eq(PositionStatus::Valid.as_str()).or(pp::status
+            .eq(PositionStatus::Published.as_str())
+            .and(pp::validity_date.le(now)));
+        let expiring = pp::switch_to_expired
+            .eq(true)
+            .and(pp::max_due_date.lt(now))
+            .and(pp::payment_date.is_null());
         q = match status {
             PositionStatus::Published => q.filter(
                 pp::status
                     .eq(PositionStatus::Published.as_str())
                     .and(pp::validity_date.is_null().or(pp::validity_date.gt(now))),
             ),
-            PositionStatus::Valid => q.filter(valid_now.and(expiring.clone().eq(false))),
-            PositionStatus::Expired => {
-                q.filter(pp::status.eq(PositionStatus::Expired.as_str()).or(valid_now.and(expiring)))
-            }
+            PositionStatus::Valid => q.filter(valid_now.and(expiring.eq(false))),
+            PositionStatus::Expired => q.filter(
+                pp::status
+                    .eq(PositionStatus::Expired.as_str())
+                    .or(valid_now.and(expiring)),
+            ),
             other => q.filter(pp::status.eq(other.as_str())),
         };
     }
     q
 }
 
-pub fn list(conn: &mut DbConnection, org: &OrgFiscalCode, f: &ListFilter, now: NaiveDateTime) -> Result<Page, StoreError> {
+pub fn list(
+    conn: &mut DbConnection,
+    org: &OrgFiscalCode,
+    f: &ListFilter,
+    now: NaiveDateTime,
+) -> Result<Page, StoreError> {
     let total: i64 = filtered(org, f, now).count().get_result(conn)?;
     let mut q = filtered(org, f, now);
     q = match (f.order_by.unwrap_or(OrderBy::InsertedDate), f.ascending) {
@@ -462,8 +573,15 @@ pub fn list(conn: &mut DbConnection, org: &OrgFiscalCode, f: &ListFilter, now: N
         (OrderBy::CompanyName, true) => q.order((pp::company_name.asc(), pp::id.asc())),
         (OrderBy::CompanyName, false) => q.order((pp::company_name.desc(), pp::id.desc())),
     };
-    let ids: Vec<i64> = q.select(pp::id).offset(f.page * f.limit).limit(f.limit).load(conn)?;
-    Ok(Page { positions: load_positions(conn, &ids)?, total })
+    let ids: Vec<i64> = q
+        .select(pp::id)
+        .offset(f.page * f.limit)
+        .limit(f.limit)
+        .load(conn)?;
+    Ok(Page {
+        positions: load_positions(conn, &ids)?,
+        total,
+    })
 }
 
 /// Replaces `old_iban` with `new_iban` on at most `limit` transfers of options still payable.
@@ -505,7 +623,11 @@ pub fn replace_iban(
 
 /// Positions whose time-driven transition (PUBLISHED->VALID, VALID->EXPIRED) is due, claimed
 /// and persisted in batches. Returns how many positions changed.
-pub fn persist_time_transitions(conn: &mut DbConnection, now: NaiveDateTime, batch: i64) -> Result<usize, StoreError> {
+pub fn persist_time_transitions(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    batch: i64,
+) -> Result<usize, StoreError> {
     let mut changed = 0;
     for (from, to) in [
         (PositionStatus::Published, PositionStatus::Valid),
@@ -517,13 +639,17 @@ pub fn persist_time_transitions(conn: &mut DbConnection, now: NaiveDateTime, bat
                 if ids.is_empty() {
                     return Ok(0);
                 }
-                let updated = diesel::update(pp::table.filter(pp::id.eq_any(&ids)).filter(pp::status.eq(from.as_str())))
-                    .set((
-                        pp::status.eq(to.as_str()),
-                        pp::last_updated_date.eq(now),
-                        pp::version.eq(pp::version + 1),
-                    ))
-                    .execute(c)?;
+                let updated = diesel::update(
+                    pp::table
+                        .filter(pp::id.eq_any(&ids))
+                        .filter(pp::status.eq(from.as_str())),
+                )
+                .set((
+                    pp::status.eq(to.as_str()),
+                    pp::last_updated_date.eq(now),
+                    pp::version.eq(pp::version + 1),
+                ))
+                .execute(c)?;
                 Ok::<_, StoreError>(updated)
             })?;
             changed += n;
@@ -564,7 +690,12 @@ macro_rules! due_ids {
 
 /// Claims due positions. On MySQL the rows are locked with `SKIP LOCKED`, so instances running
 /// the batch at once split the work instead of repeating it; SQLite has a single writer.
-fn claim_due(conn: &mut DbConnection, to: PositionStatus, now: NaiveDateTime, batch: i64) -> Result<Vec<i64>, StoreError> {
+fn claim_due(
+    conn: &mut DbConnection,
+    to: PositionStatus,
+    now: NaiveDateTime,
+    batch: i64,
+) -> Result<Vec<i64>, StoreError> {
     Ok(match conn {
         DbConnection::Sqlite(c) => due_ids!(c, to, now, batch),
         #[cfg(feature = "mysql")]

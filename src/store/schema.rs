@@ -114,4 +114,10 @@ diesel::table! {
 diesel::joinable!(payment_options -> payment_positions (payment_position_id));
 diesel::joinable!(transfers -> payment_options (payment_option_id));
 
-diesel::allow_tables_to_appear_in_same_query!(organizations, api_keys, payment_positions, payment_options, transfers);
+diesel::allow_tables_to_appear_in_same_query!(
+    organizations,
+    api_keys,
+    payment_positions,
+    payment_options,
+    transfers
+);

@@ -56,17 +56,24 @@ impl Drop for TestApp {
         if let Some(name) = &self.mysql_database {
             let name = name.clone();
             // Best effort: a leftover database does not affect other tests.
-            let _ = std::panic::catch_unwind(|| mysql_admin(&format!("DROP DATABASE IF EXISTS `{name}`")));
+            let _ = std::panic::catch_unwind(|| {
+                mysql_admin(&format!("DROP DATABASE IF EXISTS `{name}`"))
+            });
         }
     }
 }
 
 pub fn database_url(backend: Backend, dir: &tempfile::TempDir) -> (String, Option<String>) {
     match backend {
-        Backend::Sqlite => (format!("sqlite://{}", dir.path().join("test.db").display()), None),
+        Backend::Sqlite => (
+            format!("sqlite://{}", dir.path().join("test.db").display()),
+            None,
+        ),
         Backend::Mysql => {
             let name = format!("gpdtest_{}", uuid::Uuid::new_v4().simple());
-            mysql_admin(&format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"));
+            mysql_admin(&format!(
+                "CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+            ));
             (format!("{}/{name}", mysql_server_url()), Some(name))
         }
     }
@@ -75,7 +82,10 @@ pub fn database_url(backend: Backend, dir: &tempfile::TempDir) -> (String, Optio
 /// Registers an institution and returns a fresh API key for it.
 pub fn register(database_url: &str, fiscal_code: &str, segregation_codes: &[&str]) -> String {
     let mut conn = store::connect_single(&DatabaseUrl::parse(database_url).unwrap()).unwrap();
-    let codes = segregation_codes.iter().map(|c| SegregationCode::parse("code", c).unwrap()).collect();
+    let codes = segregation_codes
+        .iter()
+        .map(|c| SegregationCode::parse("code", c).unwrap())
+        .collect();
     let org = Organization::new(
         OrgFiscalCode::parse("fc", fiscal_code).unwrap(),
         &format!("Comune {fiscal_code}"),
@@ -86,7 +96,9 @@ pub fn register(database_url: &str, fiscal_code: &str, segregation_codes: &[&str
     )
     .unwrap();
     orgs::add_org(&mut conn, &org, domain::now()).unwrap();
-    orgs::create_key(&mut conn, &org.fiscal_code, domain::now()).unwrap().secret
+    orgs::create_key(&mut conn, &org.fiscal_code, domain::now())
+        .unwrap()
+        .secret
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
@@ -107,12 +119,21 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut ServeConfi
         workers: Some(2),
     };
     tweak(&mut config);
-    let app = Application::build(&DatabaseConfig { database_url: database_url.clone() }, config).unwrap();
+    let app = Application::build(
+        &DatabaseConfig {
+            database_url: database_url.clone(),
+        },
+        config,
+    )
+    .unwrap();
     let base = format!("http://{}", app.addr());
     tokio::spawn(app.run());
     TestApp {
         base,
-        client: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap(),
+        client: reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap(),
         database_url,
         key_a,
         key_b,
@@ -133,7 +154,13 @@ impl TestApp {
         format!("{}{}", self.base, path)
     }
 
-    pub async fn send(&self, method: reqwest::Method, path: &str, key: Option<&str>, body: Option<&Value>) -> Reply {
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<&Value>,
+    ) -> Reply {
         let mut req = self.client.request(method, self.url(path));
         if let Some(key) = key {
             req = req.header(KEY_HEADER, key);
@@ -146,29 +173,40 @@ impl TestApp {
         let headers = res.headers().clone();
         let text = res.text().await.unwrap();
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        Reply { status, headers, body }
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub async fn get(&self, path: &str) -> Reply {
-        self.send(reqwest::Method::GET, path, Some(&self.key_a), None).await
+        self.send(reqwest::Method::GET, path, Some(&self.key_a), None)
+            .await
     }
 
     pub async fn post(&self, path: &str, body: Option<&Value>) -> Reply {
-        self.send(reqwest::Method::POST, path, Some(&self.key_a), body).await
+        self.send(reqwest::Method::POST, path, Some(&self.key_a), body)
+            .await
     }
 
     pub async fn put(&self, path: &str, body: &Value) -> Reply {
-        self.send(reqwest::Method::PUT, path, Some(&self.key_a), Some(body)).await
+        self.send(reqwest::Method::PUT, path, Some(&self.key_a), Some(body))
+            .await
     }
 
     pub async fn delete(&self, path: &str) -> Reply {
-        self.send(reqwest::Method::DELETE, path, Some(&self.key_a), None).await
+        self.send(reqwest::Method::DELETE, path, Some(&self.key_a), None)
+            .await
     }
 
     /// Creates a position of ORG_A and asserts 201.
     pub async fn create(&self, body: &Value, to_publish: bool) -> Value {
         let reply = self
-            .post(&format!("/organizations/{ORG_A}/debtpositions?toPublish={to_publish}"), Some(body))
+            .post(
+                &format!("/organizations/{ORG_A}/debtpositions?toPublish={to_publish}"),
+                Some(body),
+            )
             .await;
         assert_eq!(reply.status, 201, "create failed: {}", reply.body);
         reply.body
