@@ -637,6 +637,8 @@ async fn openapi_describes_every_route(app: TestApp) {
         ("/health", "get"),
         ("/organizations/{organizationfiscalcode}/debtpositions", "post"),
         ("/organizations/{organizationfiscalcode}/debtpositions", "get"),
+        ("/organizations/{organizationfiscalcode}/debtpositions/bulk", "post"),
+        ("/organizations/{organizationfiscalcode}/paymentoptions/{nav}/notificationfee", "put"),
         ("/organizations/{organizationfiscalcode}/debtpositions/transfers", "patch"),
         ("/organizations/{organizationfiscalcode}/debtpositions/{iupd}", "get"),
         ("/organizations/{organizationfiscalcode}/debtpositions/{iupd}", "put"),
@@ -658,7 +660,110 @@ async fn openapi_describes_every_route(app: TestApp) {
     assert!(doc["components"]["schemas"]["PaymentPositionModel"].is_object());
 }
 
+async fn bulk_create_is_all_or_nothing(app: TestApp) {
+    let bulk = path("debtpositions/bulk");
+    let ok =
+        json!({"paymentPositions": [position("BULK-1", &iuv(90)), position("BULK-2", &iuv(91))]});
+    let reply = app.post(&format!("{bulk}?toPublish=true"), Some(&ok)).await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    assert_eq!(
+        app.get(&path("debtpositions/BULK-2")).await.body["status"],
+        "VALID"
+    );
+    // The second position reuses an IUV: nothing of this batch is stored.
+    let bad =
+        json!({"paymentPositions": [position("BULK-3", &iuv(92)), position("BULK-4", &iuv(90))]});
+    let reply = app.post(&bulk, Some(&bad)).await;
+    assert_eq!(reply.status, 409);
+    assert!(
+        reply.body["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("paymentPositions[1]."),
+        "{}",
+        reply.body
+    );
+    assert_eq!(app.get(&path("debtpositions/BULK-3")).await.status, 404);
+    let mut invalid = position("BULK-5", &iuv(93));
+    invalid["paymentOption"][0]["amount"] = json!(0);
+    let reply = app
+        .post(&bulk, Some(&json!({"paymentPositions": [invalid]})))
+        .await;
+    assert_eq!(reply.status, 400);
+    assert!(
+        reply.body["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("paymentPositions[0].paymentOption[0].amount"),
+        "{}",
+        reply.body
+    );
+    let empty = app
+        .post(&bulk, Some(&json!({"paymentPositions": []})))
+        .await;
+    assert_eq!(empty.status, 400);
+    assert_eq!(
+        app.get(&path("debtpositions")).await.body["page_info"]["items_found"],
+        2
+    );
+}
+
+async fn notification_fee_goes_to_the_primary_transfer(app: TestApp) {
+    let nav = format!("3{}", iuv(95));
+    app.create(&position("FEE", &iuv(95)), true).await;
+    let fee_path = path(&format!("paymentoptions/{nav}/notificationfee"));
+    let reply = app.put(&fee_path, &json!({"notificationFee": 150})).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.body["amount"], 1380);
+    assert_eq!(reply.body["notificationFee"], 150);
+    assert_eq!(reply.body["transfer"][0]["amount"], 1180);
+    assert_eq!(reply.body["transfer"][1]["amount"], 200);
+    assert!(reply.body["lastUpdatedDateNotificationFee"].is_string());
+    // A new fee replaces the old one.
+    let reply = app.put(&fee_path, &json!({"notificationFee": 100})).await;
+    assert_eq!(reply.body["amount"], 1330);
+    // An update keeps the fee on top of the new amounts.
+    let updated = app
+        .put(&path("debtpositions/FEE"), &position("FEE", &iuv(95)))
+        .await;
+    assert_eq!(updated.status, 200, "{}", updated.body);
+    assert_eq!(updated.body["paymentOption"][0]["amount"], 1330);
+    assert_eq!(updated.body["paymentOption"][0]["notificationFee"], 100);
+    assert_eq!(
+        updated.body["paymentOption"][0]["transfer"][0]["amount"],
+        1130
+    );
+    assert_eq!(
+        app.put(&fee_path, &json!({"notificationFee": -1}))
+            .await
+            .status,
+        400
+    );
+    app.post(
+        &path(&format!("paymentoptions/paids/{nav}")),
+        Some(&json!({})),
+    )
+    .await;
+    assert_eq!(
+        app.put(&fee_path, &json!({"notificationFee": 10}))
+            .await
+            .status,
+        422
+    );
+    assert_eq!(
+        app.put(
+            &path("paymentoptions/399999999999999999/notificationfee"),
+            &json!({"notificationFee": 1})
+        )
+        .await
+        .status,
+        404
+    );
+}
+
 both_backends!(
+    bulk_create_is_all_or_nothing,
+    notification_fee_goes_to_the_primary_transfer,
     create_echoes_every_field,
     request_id_is_echoed,
     publish_at_create_is_case_insensitive,

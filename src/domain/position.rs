@@ -584,6 +584,55 @@ impl Position {
         Ok((index, PayOutcome::Applied))
     }
 
+    /// Sets the SEND notification fee of an unpaid option: the amount and the primary transfer
+    /// (the first of the institution itself) carry it, replacing any fee set before.
+    pub fn set_notification_fee(
+        &mut self,
+        nav_or_iuv: &str,
+        fee: Amount,
+        now: NaiveDateTime,
+    ) -> Result<usize, DomainError> {
+        let index = self.option_index(nav_or_iuv).ok_or_else(|| {
+            DomainError::NotFound(format!("No payment option found for '{nav_or_iuv}'"))
+        })?;
+        let org = self.organization_fiscal_code.clone();
+        let option = &mut self.options[index];
+        if option.status != OptionStatus::Unpaid {
+            return Err(DomainError::Unprocessable(format!(
+                "Payment option {} is {}: the notification fee can change only while unpaid",
+                option.iuv, option.status
+            )));
+        }
+        let old = option.notification_fee.cents();
+        let adjust = |amount: Amount| {
+            Amount::from_cents(amount.cents() - old + fee.cents())
+                .ok()
+                .filter(|a| !a.is_zero())
+                .ok_or_else(|| {
+                    DomainError::invalid("notificationFee", "makes the amount out of range")
+                })
+        };
+        let new_amount = adjust(option.amount)?;
+        let primary = option
+            .transfers
+            .iter_mut()
+            .find(|t| t.organization_fiscal_code == org)
+            .ok_or_else(|| {
+                DomainError::Unprocessable(format!(
+                    "Payment option {} has no transfer of the institution to carry the fee",
+                    option.iuv
+                ))
+            })?;
+        primary.amount = adjust(primary.amount)?;
+        primary.last_updated_date = now;
+        option.amount = new_amount;
+        option.notification_fee = fee;
+        option.last_updated_date = now;
+        option.last_updated_date_notification_fee = Some(now);
+        self.last_updated_date = now;
+        Ok(index)
+    }
+
     /// Marks one transfer as reported (money reached the beneficiary's account).
     pub fn report_transfer(
         &mut self,

@@ -858,6 +858,20 @@ pub struct PaymentPositionsInfo {
     pub page_info: PageInfo,
 }
 
+/// Body of the bulk create: 1 to 100 positions, stored all or none.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MultiplePaymentPositionModel {
+    pub payment_positions: Vec<PaymentPositionModel>,
+}
+
+/// Body of the notification fee update (euro-cents, 0 or more).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NotificationFeeUpdateModel {
+    pub notification_fee: i64,
+}
+
 /// Body of "mark as already paid".
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]

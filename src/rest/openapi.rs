@@ -23,14 +23,14 @@ impl Modify for ApiKeyScheme {
     info(title = "gpd-gateway", description = "Debt positions for pagoPA, wire-compatible with PagoPA's GPD v1 API"),
     paths(
         system::info, system::health,
-        positions::create, positions::list, positions::get, positions::update, positions::delete,
+        positions::create, positions::create_bulk, positions::list, positions::get, positions::update, positions::delete,
         positions::publish, positions::invalidate, positions::replace_iban,
-        positions::get_by_iuv, positions::get_option, positions::pay, positions::paid_by_ec, positions::report_transfer,
+        positions::get_by_iuv, positions::get_option, positions::pay, positions::paid_by_ec, positions::report_transfer, positions::notification_fee,
     ),
     components(schemas(
         PaymentPositionModel, PaymentOptionModel, TransferModel, StampModel, MetadataModel, DebtorTypeModel,
         PaymentPositionModelBaseResponse, PaymentOptionModelResponse, TransferModelResponse,
-        PaymentsWithDebtorInfoModelResponse, PaymentPositionsInfo, PageInfo, AlreadyPaidPaymentOptionModel,
+        PaymentsWithDebtorInfoModelResponse, PaymentPositionsInfo, PageInfo, AlreadyPaidPaymentOptionModel, MultiplePaymentPositionModel, NotificationFeeUpdateModel,
         PayPaymentOptionModel, UpdateTransferIbanMassiveModel, UpdateTransferIbanMassiveResponse, AppInfo, ProblemJson,
     )),
     modifiers(&ApiKeyScheme),

@@ -6,10 +6,11 @@ use chrono::{Duration, NaiveDateTime, NaiveTime};
 use serde::Deserialize;
 
 use super::model::{
-    check_iban, datetime, payment_from_pay_model, AlreadyPaidPaymentOptionModel, PageInfo,
-    PayPaymentOptionModel, PaymentOptionModelResponse, PaymentPositionModel,
-    PaymentPositionModelBaseResponse, PaymentPositionsInfo, PaymentsWithDebtorInfoModelResponse,
-    TransferModelResponse, UpdateTransferIbanMassiveModel, UpdateTransferIbanMassiveResponse,
+    check_iban, datetime, payment_from_pay_model, AlreadyPaidPaymentOptionModel,
+    MultiplePaymentPositionModel, NotificationFeeUpdateModel, PageInfo, PayPaymentOptionModel,
+    PaymentOptionModelResponse, PaymentPositionModel, PaymentPositionModelBaseResponse,
+    PaymentPositionsInfo, PaymentsWithDebtorInfoModelResponse, TransferModelResponse,
+    UpdateTransferIbanMassiveModel, UpdateTransferIbanMassiveResponse,
 };
 use super::{authorize, if_match, parse_bool, parse_json, with_etag, ApiError, ApiResult};
 use crate::domain::{
@@ -21,6 +22,7 @@ use crate::store::Db;
 pub const MAX_LIST_LIMIT: i64 = 50;
 pub const MAX_FILTER_DAYS: i64 = 30;
 pub const MAX_IBAN_LIMIT: i64 = 1000;
+pub const MAX_BULK_POSITIONS: usize = 100;
 
 #[derive(Debug, Deserialize)]
 pub struct PublishQuery {
@@ -58,6 +60,49 @@ pub async fn create(
         .run(move |c| store::create(c, &org, input, domain::now(), to_publish))
         .await?;
     Ok(created_or_ok(StatusCode::CREATED, &position))
+}
+
+/// Create up to 100 debt positions in one transaction: all are stored, or none.
+#[utoipa::path(post, path = "/organizations/{organizationfiscalcode}/debtpositions/bulk", tag = "Debt positions",
+    params(("organizationfiscalcode" = String, Path), ("toPublish" = Option<bool>, Query)),
+    request_body = MultiplePaymentPositionModel,
+    responses((status = 201), (status = 400, body = super::model::ProblemJson), (status = 403, body = super::model::ProblemJson),
+        (status = 409, body = super::model::ProblemJson)),
+    security(("ApiKey" = [])))]
+pub async fn create_bulk(
+    db: web::Data<Db>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    query: web::Query<PublishQuery>,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    let caller = authorize(&db, &req, &path).await?;
+    let to_publish = parse_bool("toPublish", query.to_publish.as_deref())?;
+    let model = parse_json::<MultiplePaymentPositionModel>(&body)?;
+    let count = model.payment_positions.len();
+    if !(1..=MAX_BULK_POSITIONS).contains(&count) {
+        return Err(ApiError::BadRequest(format!(
+            "paymentPositions: 1 to {MAX_BULK_POSITIONS} positions are accepted, got {count}"
+        )));
+    }
+    let inputs = model
+        .payment_positions
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            p.to_input().map_err(|e| match e {
+                domain::DomainError::Validation(mut f) => {
+                    f.path = format!("paymentPositions[{i}].{}", f.path);
+                    domain::DomainError::Validation(f)
+                }
+                other => other,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let org = caller.org;
+    db.run(move |c| store::create_many(c, &org, inputs, domain::now(), to_publish))
+        .await?;
+    Ok(HttpResponse::Created().finish())
 }
 
 /// Update a debt position (full replacement). Also revives an EXPIRED or INVALID position.
@@ -550,6 +595,39 @@ pub async fn paid_by_ec(
     .await
 }
 
+/// Set the SEND notification fee of an unpaid option.
+#[utoipa::path(put, path = "/organizations/{organizationfiscalcode}/paymentoptions/{nav}/notificationfee", tag = "Payment options",
+    params(("organizationfiscalcode" = String, Path), ("nav" = String, Path, description = "notice number or IUV")),
+    request_body = NotificationFeeUpdateModel,
+    responses((status = 200, body = PaymentOptionModelResponse), (status = 400, body = super::model::ProblemJson),
+        (status = 404, body = super::model::ProblemJson), (status = 422, body = super::model::ProblemJson)),
+    security(("ApiKey" = [])))]
+pub async fn notification_fee(
+    db: web::Data<Db>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    let (org_fc, nav) = path.into_inner();
+    let caller = authorize(&db, &req, &org_fc).await?;
+    let cents = parse_json::<NotificationFeeUpdateModel>(&body)?.notification_fee;
+    let fee = Amount::from_cents(cents).map_err(|_| {
+        ApiError::BadRequest(format!(
+            "notificationFee: {cents} must be 0 to 99999999999 euro-cents"
+        ))
+    })?;
+    let org = caller.fiscal_code().clone();
+    let (position, index) = db
+        .run(move |c| store::set_notification_fee(c, &org, &nav, fee, domain::now()))
+        .await?;
+    Ok(
+        HttpResponse::Ok().json(PaymentOptionModelResponse::from_domain(
+            &position.organization_fiscal_code,
+            &position.options[index],
+        )),
+    )
+}
+
 /// Report a transfer of a paid option (its money reached the beneficiary).
 #[utoipa::path(post, path = "/organizations/{organizationfiscalcode}/paymentoptions/{iuv}/transfers/{transferid}/report", tag = "Payment options",
     params(("organizationfiscalcode" = String, Path), ("iuv" = String, Path), ("transferid" = String, Path, description = "1 to 5")),
@@ -582,6 +660,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/debtpositions", web::post().to(create))
             .route("/debtpositions", web::get().to(list))
             .route("/debtpositions/transfers", web::patch().to(replace_iban))
+            .route("/debtpositions/bulk", web::post().to(create_bulk))
             .route("/debtpositions/{iupd}", web::get().to(get))
             .route("/debtpositions/{iupd}", web::put().to(update))
             .route("/debtpositions/{iupd}", web::delete().to(delete))
@@ -600,6 +679,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(report_transfer),
             )
             .route("/paymentoptions/{nav}", web::get().to(get_option))
-            .route("/paymentoptions/{nav}/pay", web::post().to(pay)),
+            .route("/paymentoptions/{nav}/pay", web::post().to(pay))
+            .route(
+                "/paymentoptions/{nav}/notificationfee",
+                web::put().to(notification_fee),
+            ),
     );
 }

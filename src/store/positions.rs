@@ -8,8 +8,8 @@ use super::models::{assemble, OptionRecord, PositionRecord, TransferRecord};
 use super::schema::{payment_options as po, payment_positions as pp, transfers as tr};
 use super::{write_tx, DbConnection, StoreError};
 use crate::domain::{
-    DomainError, Iupd, OptionStatus, OrgFiscalCode, Organization, PayOutcome, PaymentDetails,
-    Position, PositionInput, PositionStatus, Replay, TransferId,
+    Amount, DomainError, Iupd, OptionStatus, OrgFiscalCode, Organization, PayOutcome,
+    PaymentDetails, Position, PositionInput, PositionStatus, Replay, TransferId,
 };
 
 pub type Backend = <DbConnection as Connection>::Backend;
@@ -228,34 +228,91 @@ pub fn create(
     to_publish: bool,
 ) -> Result<Position, StoreError> {
     let mut position = Position::create(org, input, now, to_publish)?;
-    let id = write_tx(conn, |c| {
-        if find_id_by_iupd(
-            c,
-            &position.organization_fiscal_code,
-            position.iupd.as_str(),
-        )?
-        .is_some()
-        {
-            return Err(duplicate_iupd(&position)(StoreError::Duplicate(
-                String::new(),
-            )));
-        }
-        check_unique_options(c, &position, None)?;
-        diesel::insert_into(pp::table)
-            .values(&PositionRecord::from_domain(&position))
-            .execute(c)
-            .map_err(|e| duplicate_iupd(&position)(e.into()))?;
-        let id = find_id_by_iupd(
-            c,
-            &position.organization_fiscal_code,
-            position.iupd.as_str(),
-        )?
-        .ok_or_else(|| StoreError::Corrupt("inserted position not found".to_owned()))?;
-        insert_children(c, id, &position).map_err(duplicate_option(&position))?;
-        Ok(id)
-    })?;
+    let id = write_tx(conn, |c| insert_position(c, &position))?;
     position.id = Some(id);
     Ok(position)
+}
+
+/// Stores several positions in one transaction: all or none. Errors name the position index.
+pub fn create_many(
+    conn: &mut DbConnection,
+    org: &Organization,
+    inputs: Vec<PositionInput>,
+    now: NaiveDateTime,
+    to_publish: bool,
+) -> Result<usize, StoreError> {
+    let at = |i: usize| {
+        move |e: StoreError| match e {
+            StoreError::Domain(DomainError::Validation(mut f)) => {
+                f.path = format!("paymentPositions[{i}].{}", f.path);
+                StoreError::Domain(DomainError::Validation(f))
+            }
+            StoreError::Duplicate(m) => StoreError::Duplicate(format!("paymentPositions[{i}].{m}")),
+            other => other,
+        }
+    };
+    let positions = inputs
+        .into_iter()
+        .enumerate()
+        .map(|(i, input)| {
+            Position::create(org, input, now, to_publish).map_err(|e| at(i)(e.into()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    write_tx(conn, |c| {
+        for (i, position) in positions.iter().enumerate() {
+            insert_position(c, position).map_err(at(i))?;
+        }
+        Ok(positions.len())
+    })
+}
+
+fn insert_position(c: &mut DbConnection, position: &Position) -> Result<i64, StoreError> {
+    if find_id_by_iupd(
+        c,
+        &position.organization_fiscal_code,
+        position.iupd.as_str(),
+    )?
+    .is_some()
+    {
+        return Err(duplicate_iupd(position)(StoreError::Duplicate(
+            String::new(),
+        )));
+    }
+    check_unique_options(c, position, None)?;
+    diesel::insert_into(pp::table)
+        .values(&PositionRecord::from_domain(position))
+        .execute(c)
+        .map_err(|e| duplicate_iupd(position)(e.into()))?;
+    let id = find_id_by_iupd(
+        c,
+        &position.organization_fiscal_code,
+        position.iupd.as_str(),
+    )?
+    .ok_or_else(|| StoreError::Corrupt("inserted position not found".to_owned()))?;
+    insert_children(c, id, position).map_err(duplicate_option(position))?;
+    Ok(id)
+}
+
+/// Sets the SEND notification fee of an unpaid option (added to its amount and primary transfer).
+pub fn set_notification_fee(
+    conn: &mut DbConnection,
+    org: &OrgFiscalCode,
+    nav_or_iuv: &str,
+    fee: Amount,
+    now: NaiveDateTime,
+) -> Result<(Position, usize), StoreError> {
+    let find = |c: &mut DbConnection| {
+        find_id_by_option(c, org, nav_or_iuv)?.ok_or_else(|| {
+            StoreError::Domain(DomainError::NotFound(format!(
+                "No payment option found for '{nav_or_iuv}'"
+            )))
+        })
+    };
+    let (position, index) = modify(conn, find, None, |p| {
+        let index = p.set_notification_fee(nav_or_iuv, fee, now)?;
+        Ok((Change::Options(vec![index]), index))
+    })?;
+    Ok((position, index))
 }
 
 /// Loads, locks, changes and saves one position in a transaction. `expected_version` (from
@@ -336,10 +393,7 @@ fn update_option(
                 .filter(tr::payment_option_id.eq(option_id))
                 .filter(tr::transfer_id.eq(i32::from(transfer.id.get()))),
         )
-        .set((
-            tr::status.eq(transfer.status.as_str()),
-            tr::last_updated_date.eq(transfer.last_updated_date),
-        ))
+        .set(&TransferRecord::from_domain(option_id, transfer))
         .execute(conn)?;
     }
     Ok(())
