@@ -5,7 +5,7 @@ use clap::{Parser, Subcommand};
 use crate::app::Application;
 use crate::config::{DatabaseConfig, ServeConfig};
 use crate::domain::{self, OrgFiscalCode, Organization, SegregationCode};
-use crate::store::{self, orgs, DatabaseUrl, DbConnection};
+use crate::store::{self, orgs, stations, DatabaseUrl, DbConnection};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -32,6 +32,30 @@ pub enum Command {
     /// API keys of an institution.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Stations through which the pagoPA Nodo calls for an institution.
+    #[command(subcommand)]
+    Station(StationCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StationCommand {
+    /// Link an institution to a broker's station (idempotent with the same data).
+    Add {
+        /// Fiscal code of the broker (intermediario) the Nodo sends as idBrokerPA.
+        #[arg(long)]
+        broker: String,
+        /// Station id the Nodo sends as idStation, e.g. 77777777777_01.
+        #[arg(long)]
+        station: String,
+        /// Fiscal code of the institution (idPA).
+        #[arg(long)]
+        org: String,
+        /// Primitive version configured for the station on the Nodo: 1 or 2.
+        #[arg(long, default_value_t = 2)]
+        version: i32,
+    },
+    /// List stations.
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -102,6 +126,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         }
         Some(Command::Org(cmd)) => org_command(&cli.database, cmd),
         Some(Command::Key(cmd)) => key_command(&cli.database, cmd),
+        Some(Command::Station(cmd)) => station_command(&cli.database, cmd),
     }
 }
 
@@ -202,6 +227,42 @@ fn key_command(database: &DatabaseConfig, cmd: KeyCommand) -> Result<(), String>
                 println!(
                     "{}\t{}\tcreated {}\t{state}",
                     key.key_id, key.organization_fiscal_code, key.created_at
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn station_command(database: &DatabaseConfig, cmd: StationCommand) -> Result<(), String> {
+    let mut conn = open(database)?;
+    match cmd {
+        StationCommand::Add {
+            broker,
+            station,
+            org,
+            version,
+        } => {
+            let org = org_code(&org)?;
+            let outcome =
+                stations::add_station(&mut conn, &broker, &station, &org, version, domain::now())
+                    .map_err(|e| e.to_string())?;
+            match outcome {
+                orgs::Registration::Created => {
+                    println!("station {station} of broker {broker} linked to organization {org} (primitives v{version})")
+                }
+                orgs::Registration::AlreadyRegistered => {
+                    println!(
+                        "station {station} already linked to organization {org} with the same data"
+                    )
+                }
+            }
+        }
+        StationCommand::List => {
+            for s in stations::list_stations(&mut conn).map_err(|e| e.to_string())? {
+                println!(
+                    "{}\t{}\t{}\tv{}",
+                    s.organization_fiscal_code, s.broker_id, s.station_id, s.primitive_version
                 );
             }
         }

@@ -3,6 +3,7 @@
 pub mod error;
 pub mod ids;
 pub mod money;
+pub mod nodo;
 pub mod notice;
 pub mod org;
 pub mod position;

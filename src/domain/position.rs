@@ -509,6 +509,11 @@ impl Position {
         None
     }
 
+    /// True when another option or plan of this position was paid, so this one is superseded.
+    pub fn has_paid_alternative(&self, index: usize) -> bool {
+        self.sibling_conflict(index).is_some()
+    }
+
     /// The option a payer may still see, as GPD's "get payment option" does: unknown, not yet
     /// valid and superseded options are all "not found".
     pub fn visible_option(

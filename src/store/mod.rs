@@ -4,7 +4,9 @@
 pub mod models;
 pub mod orgs;
 pub mod positions;
+pub mod receipts;
 pub mod schema;
+pub mod stations;
 
 use std::time::Duration;
 

@@ -26,7 +26,7 @@ macro_rules! insert_rows {
 }
 
 /// What a change touched, so only that is written back.
-enum Change {
+pub(crate) enum Change {
     /// Options and transfers replaced wholesale (PUT).
     Replace,
     /// These options (and their transfers) changed in place.
@@ -62,7 +62,7 @@ fn load_positions(conn: &mut DbConnection, ids: &[i64]) -> Result<Vec<Position>,
     Ok(loaded)
 }
 
-fn load_one(conn: &mut DbConnection, id: i64) -> Result<Position, StoreError> {
+pub(crate) fn load_one(conn: &mut DbConnection, id: i64) -> Result<Position, StoreError> {
     load_positions(conn, &[id])?
         .pop()
         .ok_or_else(|| StoreError::Corrupt(format!("position {id} vanished")))
@@ -82,7 +82,7 @@ fn find_id_by_iupd(
 }
 
 /// Id of the position owning the option with this notice number, or else this IUV.
-fn find_id_by_option(
+pub(crate) fn find_id_by_option(
     conn: &mut DbConnection,
     org: &OrgFiscalCode,
     nav_or_iuv: &str,
@@ -107,7 +107,7 @@ fn find_id_by_option(
 /// Takes the row lock of a position for the rest of the transaction. SQLite already holds the
 /// database write lock (`BEGIN IMMEDIATE`); MySQL locks the row.
 #[cfg_attr(not(feature = "mysql"), allow(unused_variables))]
-fn lock_position(conn: &mut DbConnection, id: i64) -> Result<(), StoreError> {
+pub(crate) fn lock_position(conn: &mut DbConnection, id: i64) -> Result<(), StoreError> {
     match conn {
         DbConnection::Sqlite(_) => Ok(()),
         #[cfg(feature = "mysql")]
@@ -326,45 +326,56 @@ fn modify<T>(
     write_tx(conn, |c| {
         let id = position_id(c)?;
         lock_position(c, id)?;
-        let mut position = load_one(c, id)?;
-        if let Some(expected) = expected_version {
-            if expected != position.version {
-                return Err(StoreError::VersionMismatch {
-                    expected,
-                    actual: position.version,
-                });
-            }
-        }
-        let loaded_version = position.version;
-        let (what, result) = change(&mut position)?;
-        position.version = loaded_version + 1;
-        let updated = diesel::update(
-            pp::table
-                .filter(pp::id.eq(id))
-                .filter(pp::version.eq(loaded_version)),
-        )
-        .set(&PositionRecord::from_domain(&position))
-        .execute(c)?;
-        if updated != 1 {
-            return Err(StoreError::Conflict(format!(
-                "The debt position {} was changed concurrently; retry",
-                position.iupd
-            )));
-        }
-        match what {
-            Change::Replace => {
-                check_unique_options(c, &position, Some(id))?;
-                delete_children(c, id)?;
-                insert_children(c, id, &position).map_err(duplicate_option(&position))?;
-            }
-            Change::Options(indices) => {
-                for i in indices {
-                    update_option(c, &position, i)?;
-                }
-            }
-        }
-        Ok((position, result))
+        modify_locked(c, id, expected_version, change)
     })
+}
+
+/// The body of [`modify`], for callers already in a transaction holding the position's lock.
+/// Nothing is written unless `change` succeeds.
+pub(crate) fn modify_locked<T>(
+    c: &mut DbConnection,
+    id: i64,
+    expected_version: Option<i32>,
+    change: impl FnOnce(&mut Position) -> Result<(Change, T), StoreError>,
+) -> Result<(Position, T), StoreError> {
+    let mut position = load_one(c, id)?;
+    if let Some(expected) = expected_version {
+        if expected != position.version {
+            return Err(StoreError::VersionMismatch {
+                expected,
+                actual: position.version,
+            });
+        }
+    }
+    let loaded_version = position.version;
+    let (what, result) = change(&mut position)?;
+    position.version = loaded_version + 1;
+    let updated = diesel::update(
+        pp::table
+            .filter(pp::id.eq(id))
+            .filter(pp::version.eq(loaded_version)),
+    )
+    .set(&PositionRecord::from_domain(&position))
+    .execute(c)?;
+    if updated != 1 {
+        return Err(StoreError::Conflict(format!(
+            "The debt position {} was changed concurrently; retry",
+            position.iupd
+        )));
+    }
+    match what {
+        Change::Replace => {
+            check_unique_options(c, &position, Some(id))?;
+            delete_children(c, id)?;
+            insert_children(c, id, &position).map_err(duplicate_option(&position))?;
+        }
+        Change::Options(indices) => {
+            for i in indices {
+                update_option(c, &position, i)?;
+            }
+        }
+    }
+    Ok((position, result))
 }
 
 fn update_option(

@@ -119,5 +119,40 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
     payment_positions,
     payment_options,
-    transfers
+    transfers,
+    stations,
+    receipts
 );
+
+diesel::table! {
+    stations (id) {
+        id -> BigInt,
+        broker_id -> Text,
+        station_id -> Text,
+        organization_fiscal_code -> Text,
+        primitive_version -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    receipts (id) {
+        id -> BigInt,
+        organization_fiscal_code -> Text,
+        receipt_id -> Text,
+        notice_number -> Text,
+        creditor_reference_id -> Text,
+        notice_fiscal_code -> Text,
+        status -> Text,
+        amount -> BigInt,
+        fee -> Nullable<BigInt>,
+        payment_date_time -> Nullable<Timestamp>,
+        id_psp -> Text,
+        psp_company -> Text,
+        payment_method -> Nullable<Text>,
+        debtor_id -> Nullable<Text>,
+        primitive_version -> Integer,
+        document -> Text,
+        received_at -> Timestamp,
+    }
+}

@@ -1,0 +1,117 @@
+//! Stations: the broker/station pairs through which the Nodo calls for an institution.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::stations;
+use super::{orgs, write_tx, DbConnection, StoreError};
+use crate::domain::nodo::NodoFault;
+use crate::domain::{DomainError, OrgFiscalCode};
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = stations)]
+pub struct Station {
+    pub broker_id: String,
+    pub station_id: String,
+    pub organization_fiscal_code: String,
+    pub primitive_version: i32,
+}
+
+fn check_id(field: &str, value: &str) -> Result<(), StoreError> {
+    if value.is_empty()
+        || value.len() > 35
+        || !value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        return Err(DomainError::invalid(field, "must be 1 to 35 letters, digits, _ or -").into());
+    }
+    Ok(())
+}
+
+/// Links an institution to a broker's station. Idempotent with the same data.
+pub fn add_station(
+    conn: &mut DbConnection,
+    broker_id: &str,
+    station_id: &str,
+    org: &OrgFiscalCode,
+    version: i32,
+    now: NaiveDateTime,
+) -> Result<super::orgs::Registration, StoreError> {
+    check_id("broker", broker_id)?;
+    check_id("station", station_id)?;
+    if !matches!(version, 1 | 2) {
+        return Err(DomainError::invalid("version", "must be 1 or 2").into());
+    }
+    write_tx(conn, |c| {
+        if orgs::find_org(c, org.as_str())?.is_none() {
+            return Err(DomainError::NotFound(format!(
+                "organization {org} is not registered; run `org add` first"
+            ))
+            .into());
+        }
+        let existing: Option<Station> = stations::table
+            .filter(stations::organization_fiscal_code.eq(org.as_str()))
+            .filter(stations::station_id.eq(station_id))
+            .select(Station::as_select())
+            .first(c)
+            .optional()?;
+        match existing {
+            Some(s) if s.broker_id == broker_id && s.primitive_version == version => {
+                Ok(orgs::Registration::AlreadyRegistered)
+            }
+            Some(s) => Err(StoreError::Conflict(format!(
+                "station {station_id} is already linked to {org} with broker {} and version {}",
+                s.broker_id, s.primitive_version
+            ))),
+            None => {
+                diesel::insert_into(stations::table)
+                    .values((
+                        stations::broker_id.eq(broker_id),
+                        stations::station_id.eq(station_id),
+                        stations::organization_fiscal_code.eq(org.as_str()),
+                        stations::primitive_version.eq(version),
+                        stations::created_at.eq(now),
+                    ))
+                    .execute(c)?;
+                Ok(orgs::Registration::Created)
+            }
+        }
+    })
+}
+
+pub fn list_stations(conn: &mut DbConnection) -> Result<Vec<Station>, StoreError> {
+    Ok(stations::table
+        .order((
+            stations::organization_fiscal_code.asc(),
+            stations::station_id.asc(),
+        ))
+        .select(Station::as_select())
+        .load(conn)?)
+}
+
+/// Checks the caller of a Nodo request, in pagoPA's order: the institution, its broker, the station.
+pub fn check_caller(
+    conn: &mut DbConnection,
+    id_pa: &str,
+    id_broker_pa: &str,
+    id_station: &str,
+) -> Result<Result<(), NodoFault>, StoreError> {
+    if orgs::find_org(conn, id_pa)?.is_none() {
+        return Ok(Err(NodoFault::UnknownDomain(id_pa.to_owned())));
+    }
+    let links: Vec<Station> = stations::table
+        .filter(stations::organization_fiscal_code.eq(id_pa))
+        .select(Station::as_select())
+        .load(conn)?;
+    if !links.iter().any(|s| s.broker_id == id_broker_pa) {
+        return Ok(Err(NodoFault::WrongBroker(id_broker_pa.to_owned())));
+    }
+    if !links
+        .iter()
+        .any(|s| s.broker_id == id_broker_pa && s.station_id == id_station)
+    {
+        return Ok(Err(NodoFault::WrongStation(id_station.to_owned())));
+    }
+    Ok(Ok(()))
+}
