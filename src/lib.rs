@@ -6,4 +6,5 @@ pub mod config;
 pub mod domain;
 pub mod jobs;
 pub mod rest;
+pub mod soap;
 pub mod store;
