@@ -14,7 +14,7 @@ use crate::domain::{DomainError, OrgFiscalCode, PayOutcome, Position, Replay};
 #[derive(Debug)]
 pub enum Recorded {
     /// First time seen: stored with this status (and the position, when it paid an option).
-    New(ReceiptStatus, Option<Position>),
+    New(ReceiptStatus, Option<Box<Position>>),
     /// The same receipt id was stored before: nothing changed.
     Replayed(ReceiptStatus),
 }
@@ -107,7 +107,7 @@ pub fn record(
                 });
                 match paid {
                     Ok((position, PayOutcome::Applied | PayOutcome::AlreadyApplied)) => {
-                        (ReceiptStatus::Applied, Some(position))
+                        (ReceiptStatus::Applied, Some(Box::new(position)))
                     }
                     Err(StoreError::Domain(
                         DomainError::Conflict(_) | DomainError::NotFound(_),
