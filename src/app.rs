@@ -30,15 +30,15 @@ fn request_id(value: Option<&HeaderValue>) -> String {
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
 }
 
-/// Gives an error without a JSON body (unknown route, oversized payload...) the ProblemJson shape.
+/// Gives an error in plain text (unknown route, oversized payload...) the ProblemJson shape.
 fn as_problem<B: MessageBody + 'static>(res: ServiceResponse<B>) -> ServiceResponse {
     let status = res.status();
-    let is_json = res
+    let plain = res
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if status.as_u16() < 400 || is_json {
+        .is_none_or(|v| v.starts_with("text/plain"));
+    if status.as_u16() < 400 || !plain {
         return res.map_into_boxed_body();
     }
     let detail = res
@@ -64,12 +64,15 @@ impl Application {
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         let data = web::Data::new(db.clone());
         let environment = web::Data::new(Environment(config.environment.clone()));
+        let soap = web::Data::new(config.soap());
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
                 .app_data(environment.clone())
+                .app_data(soap.clone())
                 .app_data(web::PayloadConfig::new(rest::MAX_JSON_BODY))
                 .configure(rest::configure)
+                .configure(crate::soap::endpoint::configure)
                 .default_service(web::to(|| async {
                     rest::problem(StatusCode::NOT_FOUND, "No such endpoint")
                 }))

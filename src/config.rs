@@ -35,6 +35,15 @@ pub struct ServeConfig {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "GPD_WORKERS")]
     pub workers: Option<usize>,
+    /// When set, the Nodo endpoint requires this value in `Ocp-Apim-Subscription-Key`.
+    #[arg(long, env = "GPD_SOAP_KEY")]
+    pub soap_key: Option<String>,
+    /// Check idPA, idBrokerPA and idStation of Nodo requests against `station add` (true/false).
+    #[arg(long, env = "GPD_SOAP_CHECK_CALLER", default_value_t = true, action = clap::ArgAction::Set)]
+    pub soap_check_caller: bool,
+    /// Milliseconds the Nodo endpoint waits for a database connection before PAA_SYSTEM_ERROR.
+    #[arg(long, env = "GPD_SOAP_DB_TIMEOUT_MS", default_value_t = 1000)]
+    pub soap_db_timeout_ms: u64,
 }
 
 impl ServeConfig {
@@ -53,6 +62,14 @@ impl ServeConfig {
 
     pub fn db_timeout(&self) -> Duration {
         Duration::from_secs(self.db_timeout_secs.max(1))
+    }
+
+    pub fn soap(&self) -> crate::soap::endpoint::SoapConfig {
+        crate::soap::endpoint::SoapConfig {
+            key: self.soap_key.clone().filter(|k| !k.is_empty()),
+            check_caller: self.soap_check_caller,
+            db_timeout: Duration::from_millis(self.soap_db_timeout_ms.max(1)),
+        }
     }
 
     pub fn status_job_interval(&self) -> Duration {

@@ -91,9 +91,9 @@ async fn org_and_key_round_trip(backend: Backend) {
             bind: "127.0.0.1:0".to_owned(),
             environment: "test".to_owned(),
             db_pool_size: 4,
-            db_timeout_secs: 5,
             status_job_interval_secs: 3600,
             workers: Some(1),
+            ..gpd_gateway::config::ServeConfig::default_from_env().unwrap()
         },
     )
     .unwrap();

@@ -159,10 +159,9 @@ fn cases() -> Vec<Case> {
         ),
         (
             "iban and stamp",
-            Box::new(|b| {
-                b["paymentOption"][0]["transfer"][1]["stamp"] =
-                    json!({"hashDocument": "abc", "stampType": "01", "provincialResidence": "RM"})
-            }),
+            Box::new(
+                |b| b["paymentOption"][0]["transfer"][1]["stamp"] = json!({"hashDocument": "wHpFSLCGZjIvNSXxqtGbxg7275t446DRTk5ZrsdUQ6E=", "stampType": "01", "provincialResidence": "RM"}),
+            ),
             400,
             "either iban or stamp",
         ),
@@ -182,8 +181,7 @@ fn cases() -> Vec<Case> {
             Box::new(|b| {
                 let t = &mut b["paymentOption"][0]["transfer"][0];
                 t.as_object_mut().unwrap().remove("iban");
-                t["stamp"] =
-                    json!({"hashDocument": "abc", "stampType": "01", "provincialResidence": "RM"});
+                t["stamp"] = json!({"hashDocument": "wHpFSLCGZjIvNSXxqtGbxg7275t446DRTk5ZrsdUQ6E=", "stampType": "01", "provincialResidence": "RM"});
             }),
             400,
             "postalIban",
@@ -199,8 +197,7 @@ fn cases() -> Vec<Case> {
             Box::new(|b| {
                 let t = &mut b["paymentOption"][0]["transfer"][1];
                 t.as_object_mut().unwrap().remove("iban");
-                t["stamp"] =
-                    json!({"hashDocument": "abc", "stampType": "1", "provincialResidence": "RM"});
+                t["stamp"] = json!({"hashDocument": "wHpFSLCGZjIvNSXxqtGbxg7275t446DRTk5ZrsdUQ6E=", "stampType": "1", "provincialResidence": "RM"});
             }),
             400,
             "stampType",
@@ -295,6 +292,32 @@ fn cases() -> Vec<Case> {
             Box::new(|b| b["paymentOption"][0]["description"] = json!("d".repeat(141))),
             400,
             "description",
+        ),
+        (
+            "debtor fiscal code too long",
+            Box::new(|b| b["fiscalCode"] = json!("RSSMRA80A01H501UX")),
+            400,
+            "fiscalCode",
+        ),
+        (
+            "stamp type not 01",
+            Box::new(|b| {
+                let t = &mut b["paymentOption"][0]["transfer"][1];
+                t.as_object_mut().unwrap().remove("iban");
+                t["stamp"] = json!({"hashDocument": "wHpFSLCGZjIvNSXxqtGbxg7275t446DRTk5ZrsdUQ6E=", "stampType": "02", "provincialResidence": "RM"});
+            }),
+            400,
+            "stampType",
+        ),
+        (
+            "stamp hash not base64",
+            Box::new(|b| {
+                let t = &mut b["paymentOption"][0]["transfer"][1];
+                t.as_object_mut().unwrap().remove("iban");
+                t["stamp"] = json!({"hashDocument": "not base64!", "stampType": "01", "provincialResidence": "RM"});
+            }),
+            400,
+            "hashDocument",
         ),
         (
             "beneficiary fiscal code",

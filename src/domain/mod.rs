@@ -7,6 +7,7 @@ pub mod nodo;
 pub mod notice;
 pub mod org;
 pub mod position;
+pub mod time;
 
 #[cfg(test)]
 mod position_tests;

@@ -1,6 +1,6 @@
 //! JSON models of GPD's v1 API (same field names), and their conversion to domain input.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, SubsecRound};
+use chrono::NaiveDateTime;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use utoipa::ToSchema;
 
@@ -14,26 +14,7 @@ use crate::domain::{
 pub mod datetime {
     use super::*;
 
-    pub fn format(value: &NaiveDateTime) -> String {
-        value.format("%Y-%m-%dT%H:%M:%S%.f").to_string()
-    }
-
-    /// Accepts a local date-time (taken as UTC) or one with `Z` or an offset (converted to UTC).
-    pub fn parse(text: &str) -> Option<NaiveDateTime> {
-        let parsed = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
-            .ok()
-            .or_else(|| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M").ok())
-            .or_else(|| {
-                DateTime::parse_from_rfc3339(text)
-                    .ok()
-                    .map(|d| d.naive_utc())
-            })?;
-        Some(parsed.trunc_subsecs(6))
-    }
-
-    pub fn parse_date(text: &str) -> Option<NaiveDate> {
-        NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
-    }
+    pub use crate::domain::time::{format_datetime as format, parse_date, parse_datetime as parse};
 
     pub fn serialize<S: Serializer>(value: &NaiveDateTime, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&format(value))
@@ -250,6 +231,41 @@ fn alphanumeric(path: &str, value: &str, max: usize) -> Result<String, DomainErr
     Ok(value.to_owned())
 }
 
+/// The debtor's tax code or VAT number, as pagoPA carries it (2 to 16 letters or digits).
+fn debtor_code(path: &str, value: &str) -> Result<String, DomainError> {
+    if (2..=16).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        Ok(value.to_owned())
+    } else {
+        Err(DomainError::invalid(
+            path,
+            format!("'{value}' must be 2 to 16 letters or digits"),
+        ))
+    }
+}
+
+/// A beneficiary institution's fiscal code as pagoPA carries it in transfers (11 digits).
+fn transfer_org(path: &str, value: &str) -> Result<OrgFiscalCode, DomainError> {
+    if value.len() != 11 || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(DomainError::invalid(
+            path,
+            format!("'{value}' must be 11 digits"),
+        ));
+    }
+    OrgFiscalCode::parse(path, value)
+}
+
+fn stamp_hash(path: &str, value: &str) -> Result<String, DomainError> {
+    let base64 = |b: u8| b.is_ascii_alphanumeric() || b"+/=".contains(&b);
+    if (4..=72).contains(&value.len()) && value.bytes().all(base64) {
+        Ok(value.to_owned())
+    } else {
+        Err(DomainError::invalid(
+            path,
+            "must be the base64 digest of the document (4 to 72 characters)",
+        ))
+    }
+}
+
 fn country_code(path: &str, value: &str) -> Result<String, DomainError> {
     if value.len() == 2 && value.bytes().all(|b| b.is_ascii_uppercase()) {
         Ok(value.to_owned())
@@ -335,17 +351,16 @@ impl TransferModel {
                     ));
                 }
                 Beneficiary::Stamp(Stamp {
-                    hash_document: required_text(
+                    hash_document: stamp_hash(
                         &format!("{path}.stamp.hashDocument"),
                         &stamp.hash_document,
-                        72,
                     )?,
-                    stamp_type: match stamp.stamp_type.len() {
-                        2 => stamp.stamp_type.clone(),
+                    stamp_type: match stamp.stamp_type.as_str() {
+                        "01" => stamp.stamp_type.clone(),
                         _ => {
                             return Err(DomainError::invalid(
                                 format!("{path}.stamp.stampType"),
-                                "must be exactly 2 characters",
+                                "must be exactly 2 characters: 01, the only digital stamp duty of pagoPA",
                             ))
                         }
                     },
@@ -370,10 +385,7 @@ impl TransferModel {
             amount: positive_amount(&format!("{path}.amount"), self.amount)?,
             organization_fiscal_code: match self.organization_fiscal_code.as_deref() {
                 None | Some("") => None,
-                Some(fc) => Some(OrgFiscalCode::parse(
-                    &format!("{path}.organizationFiscalCode"),
-                    fc,
-                )?),
+                Some(fc) => Some(transfer_org(&format!("{path}.organizationFiscalCode"), fc)?),
             },
             company_name: optional_text(
                 &format!("{path}.companyName"),
@@ -431,7 +443,7 @@ impl PaymentPositionModel {
                     DebtorTypeModel::F => DebtorType::Person,
                     DebtorTypeModel::G => DebtorType::LegalPerson,
                 },
-                fiscal_code: required_text("fiscalCode", &self.fiscal_code, 35)?,
+                fiscal_code: debtor_code("fiscalCode", &self.fiscal_code)?,
                 full_name: required_text("fullName", &self.full_name, 140)?,
                 street_name: opt("streetName", &self.street_name, 255)?,
                 civic_number: opt("civicNumber", &self.civic_number, 255)?,

@@ -1,5 +1,7 @@
 //! The Nodo's paForNode SOAP interface: XML/SOAP layer (parsing, rendering).
 
+pub mod endpoint;
+pub mod ops;
 pub mod xml;
 
 pub use xml::{

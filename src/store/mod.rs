@@ -279,6 +279,21 @@ impl Db {
         .map_err(|e| StoreError::Unavailable(format!("database task failed: {e}")))?
     }
 
+    /// Like [`Db::run`], but gives up waiting for a connection after `timeout`.
+    pub async fn run_with_timeout<T, F>(&self, timeout: Duration, f: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, StoreError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get_timeout(timeout)?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| StoreError::Unavailable(format!("database task failed: {e}")))?
+    }
+
     pub fn get(&self) -> Result<PooledConn, StoreError> {
         Ok(self.pool.get()?)
     }

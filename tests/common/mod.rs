@@ -1,6 +1,9 @@
 //! Test harness: the real server on a random port over a fresh database (SQLite or MariaDB).
 #![allow(dead_code)]
 
+pub mod nodo;
+pub mod xsd;
+
 use std::time::Duration;
 
 use gpd_gateway::app::Application;
@@ -114,9 +117,9 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut ServeConfi
         bind: "127.0.0.1:0".to_owned(),
         environment: "test".to_owned(),
         db_pool_size: 10,
-        db_timeout_secs: 5,
         status_job_interval_secs: 3600,
         workers: Some(2),
+        ..ServeConfig::default_from_env().unwrap()
     };
     tweak(&mut config);
     let app = Application::build(

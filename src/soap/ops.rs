@@ -1,0 +1,432 @@
+//! The Nodo operations: from a parsed request to a response, through one store call each.
+
+use chrono::NaiveDateTime;
+
+use super::xml::*;
+use crate::domain::nodo::{payable_option, NodoFault, Receipt, ReceiptStatus};
+use crate::domain::{
+    self, Beneficiary, DebtorType, Metadata, NoticeNumber, OrgFiscalCode, PaymentOption, Position,
+};
+use crate::store::receipts::{self, Recorded};
+use crate::store::{positions, stations, DbConnection, StoreError};
+
+/// Metadata key carrying the postal IBAN when the Nodo asks for `transferType=PAGOPA` (V2).
+pub const IBAN_APPOGGIO: &str = "IBANAPPOGGIO";
+
+/// What an operation ends in: a response to render, or a fault for that operation.
+pub type Outcome = Result<SoapResponse, NodoFault>;
+
+fn clip(text: &str, max: usize) -> String {
+    let text = text.trim();
+    if text.is_empty() {
+        return "NA".to_owned();
+    }
+    text.chars().take(max).collect()
+}
+
+fn clip_opt(text: &Option<String>, max: usize) -> Option<String> {
+    text.as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| t.chars().take(max).collect())
+}
+
+fn date(value: NaiveDateTime) -> String {
+    value.format("%Y-%m-%d").to_string()
+}
+
+fn date_time(value: NaiveDateTime) -> String {
+    value.format("%Y-%m-%dT%H:%M:%S").to_string()
+}
+
+fn metadata(entries: &[Metadata]) -> Option<CtMetadataType> {
+    (!entries.is_empty()).then(|| CtMetadataType {
+        map_entry: entries
+            .iter()
+            .take(15)
+            .map(|m| CtMapEntryType {
+                key: clip(&m.key, 140),
+                value: clip(&m.value, 140),
+            })
+            .collect(),
+    })
+}
+
+fn debtor(position: &Position) -> CtSubjectType {
+    let d = &position.debtor;
+    CtSubjectType {
+        unique_identifier: CtEntityUniqueIdentifierType {
+            entity_unique_identifier_type: match d.kind {
+                DebtorType::Person => StEntityUniqueIdentifierType::F,
+                DebtorType::LegalPerson => StEntityUniqueIdentifierType::G,
+            },
+            entity_unique_identifier_value: d.fiscal_code.clone(),
+        },
+        full_name: clip(&d.full_name, 70),
+        street_name: clip_opt(&d.street_name, 70),
+        civic_number: clip_opt(&d.civic_number, 16),
+        postal_code: clip_opt(&d.postal_code, 16),
+        city: clip_opt(&d.city, 35),
+        state_province_region: clip_opt(&d.province, 35),
+        country: d.country.clone(),
+        e_mail: d.email.clone(),
+    }
+}
+
+fn transfer_id(id: domain::TransferId) -> StIdTransferType {
+    StIdTransferType::from_number(id.get()).unwrap_or(StIdTransferType::_1)
+}
+
+/// The IBAN a transfer pays to for `transfer_type`, and the IBANAPPOGGIO metadata if any.
+fn account(
+    iban: &str,
+    postal: &Option<String>,
+    transfer_type: Option<&StTransferType>,
+) -> (String, Option<Metadata>) {
+    match (transfer_type, postal) {
+        (Some(StTransferType::Postal), Some(p)) => (p.clone(), None),
+        (Some(StTransferType::Pagopa), Some(p)) => (
+            iban.to_owned(),
+            Some(Metadata {
+                key: IBAN_APPOGGIO.to_owned(),
+                value: p.clone(),
+            }),
+        ),
+        _ => (iban.to_owned(), None),
+    }
+}
+
+/// Finds the option for a notice of `id_pa` and checks that the Nodo may collect it.
+fn payable(
+    conn: &mut DbConnection,
+    id_pa: &str,
+    qr: &CtQrCodeType,
+    now: NaiveDateTime,
+) -> Result<Result<(Position, usize), NodoFault>, StoreError> {
+    if qr.fiscal_code != id_pa {
+        return Ok(Err(NodoFault::Unknown));
+    }
+    let org = match OrgFiscalCode::parse("idPA", id_pa) {
+        Ok(org) => org,
+        Err(_) => return Ok(Err(NodoFault::Unknown)),
+    };
+    let position = match positions::get_by_option(conn, &org, &qr.notice_number) {
+        Ok(p) => p,
+        Err(StoreError::Domain(domain::DomainError::NotFound(_))) => {
+            return Ok(Err(NodoFault::Unknown))
+        }
+        Err(e) => return Err(e),
+    };
+    Ok(payable_option(&position, &qr.notice_number, now).map(|i| (position, i)))
+}
+
+fn verify(position: &Position, option: &PaymentOption) -> PaVerifyPaymentNoticeRes {
+    PaVerifyPaymentNoticeRes {
+        outcome: StOutcomeType::Ok,
+        fault: None,
+        payment_list: Some(CtPaymentOptionsDescriptionListPaType {
+            payment_option_description: CtPaymentOptionDescriptionPaType {
+                amount: option.amount,
+                options: StAmountOptionType::Eq,
+                due_date: Some(date(option.due_date)),
+                detail_description: Some(clip(&option.description, 140)),
+                all_ccp: option.all_postal(),
+            },
+        }),
+        payment_description: Some(clip(&option.description, 140)),
+        fiscal_code_pa: Some(position.organization_fiscal_code.to_string()),
+        company_name: Some(clip(&position.company_name, 140)),
+        office_name: clip_opt(&position.office_name, 140),
+    }
+}
+
+fn data_v1(
+    position: &Position,
+    option: &PaymentOption,
+    transfer_type: Option<&StTransferType>,
+) -> Outcome {
+    let mut transfers = Vec::with_capacity(option.transfers.len());
+    for t in &option.transfers {
+        let Beneficiary::Iban { iban, postal_iban } = &t.beneficiary else {
+            return Err(NodoFault::Semantic(format!(
+                "transfer {} is a digital stamp, which paGetPayment (V1) cannot carry: the station must use paGetPaymentV2",
+                t.id
+            )));
+        };
+        let (iban, _) = account(iban, postal_iban, transfer_type);
+        transfers.push(CtTransferPaType {
+            id_transfer: transfer_id(t.id),
+            transfer_amount: t.amount,
+            fiscal_code_pa: t.organization_fiscal_code.to_string(),
+            iban,
+            remittance_information: clip(&t.remittance_information, 140),
+            transfer_category: clip(&t.category, 140),
+            metadata: metadata(&t.metadata),
+        });
+    }
+    Ok(SoapResponse::GetPayment(PaGetPaymentRes {
+        outcome: StOutcomeType::Ok,
+        fault: None,
+        data: Some(CtPaymentPaType {
+            creditor_reference_id: option.iuv.to_string(),
+            payment_amount: option.amount,
+            due_date: date(option.due_date),
+            retention_date: option.retention_date.map(date_time),
+            last_payment: Some(false),
+            description: clip(&option.description, 140),
+            company_name: Some(clip(&position.company_name, 140)),
+            office_name: clip_opt(&position.office_name, 140),
+            debtor: debtor(position),
+            transfer_list: CtTransferListPaType {
+                transfer: transfers,
+            },
+            metadata: metadata(&option.metadata),
+        }),
+    }))
+}
+
+fn data_v2(
+    position: &Position,
+    option: &PaymentOption,
+    transfer_type: Option<&StTransferType>,
+) -> Outcome {
+    let transfers = option
+        .transfers
+        .iter()
+        .map(|t| {
+            let mut extra = t.metadata.clone();
+            let account = match &t.beneficiary {
+                Beneficiary::Iban { iban, postal_iban } => {
+                    let (iban, appoggio) = account(iban, postal_iban, transfer_type);
+                    extra.extend(appoggio);
+                    CtTransferPav2AccountType::Iban(iban)
+                }
+                Beneficiary::Stamp(s) => {
+                    CtTransferPav2AccountType::RichiestaMarcaDaBollo(CtRichiestaMarcaDaBolloType {
+                        hash_documento: s.hash_document.clone(),
+                        tipo_bollo: StTipoBolloDigitaleType::_01,
+                        provincia_residenza: s.provincial_residence.clone(),
+                    })
+                }
+            };
+            CtTransferPav2Type {
+                id_transfer: transfer_id(t.id),
+                transfer_amount: t.amount,
+                fiscal_code_pa: t.organization_fiscal_code.to_string(),
+                company_name: Some(clip(
+                    t.company_name.as_deref().unwrap_or(&position.company_name),
+                    140,
+                )),
+                account,
+                remittance_information: clip(&t.remittance_information, 140),
+                transfer_category: clip(&t.category, 140),
+                metadata: metadata(&extra),
+            }
+        })
+        .collect();
+    Ok(SoapResponse::GetPaymentV2(PaGetPaymentV2Response {
+        outcome: StOutcomeType::Ok,
+        fault: None,
+        data: Some(CtPaymentPav2Type {
+            creditor_reference_id: option.iuv.to_string(),
+            payment_amount: option.amount,
+            due_date: date(option.due_date),
+            retention_date: option.retention_date.map(date_time),
+            last_payment: Some(false),
+            description: clip(&option.description, 140),
+            company_name: clip(&position.company_name, 140),
+            office_name: clip_opt(&position.office_name, 140),
+            debtor: debtor(position),
+            transfer_list: CtTransferListPav2Type {
+                transfer: transfers,
+            },
+            metadata: metadata(&option.metadata),
+        }),
+    }))
+}
+
+/// The fields of a receipt the gateway acts on; the rest stays in the stored XML.
+#[allow(clippy::too_many_arguments)]
+fn receipt(
+    version: u8,
+    receipt_id: &str,
+    notice_number: &str,
+    fiscal_code: &str,
+    outcome: &StOutcomeType,
+    creditor_reference_id: &str,
+    payment_amount: Amount,
+    fee: Option<Amount>,
+    payment_date_time: &Option<String>,
+    id_psp: &str,
+    psp_fiscal_code: &Option<String>,
+    psp_company: &str,
+    payment_method: &Option<String>,
+    debtor: &CtSubjectType,
+) -> Result<Receipt, NodoFault> {
+    let payment_date_time = match payment_date_time {
+        None => None,
+        Some(text) => Some(domain::time::parse_datetime(text).ok_or_else(|| {
+            NodoFault::Syntax(format!("paymentDateTime '{text}' is not a date-time"))
+        })?),
+    };
+    Ok(Receipt {
+        receipt_id: receipt_id.to_owned(),
+        notice_number: NoticeNumber::parse("noticeNumber", notice_number)
+            .map_err(|e| NodoFault::Syntax(e.to_string()))?,
+        fiscal_code: fiscal_code.to_owned(),
+        outcome_ok: *outcome == StOutcomeType::Ok,
+        creditor_reference_id: creditor_reference_id.to_owned(),
+        payment_amount,
+        fee,
+        payment_date_time,
+        id_psp: id_psp.to_owned(),
+        psp_fiscal_code: psp_fiscal_code.clone(),
+        psp_company: psp_company.to_owned(),
+        payment_method: payment_method.clone(),
+        debtor_id: Some(
+            debtor
+                .unique_identifier
+                .entity_unique_identifier_value
+                .clone(),
+        ),
+        version,
+    })
+}
+
+fn receipt_of(request: &SoapRequest) -> Option<Result<Receipt, NodoFault>> {
+    Some(match request {
+        SoapRequest::SendRt(r) => {
+            let x = &r.receipt;
+            receipt(
+                1,
+                &x.receipt_id,
+                &x.notice_number,
+                &x.fiscal_code,
+                &x.outcome,
+                &x.creditor_reference_id,
+                x.payment_amount,
+                x.fee,
+                &x.payment_date_time,
+                &x.id_psp,
+                &x.psp_fiscal_code,
+                &x.psp_company_name,
+                &x.payment_method,
+                &x.debtor,
+            )
+        }
+        SoapRequest::SendRtV2(r) => {
+            let x = &r.receipt;
+            receipt(
+                2,
+                &x.receipt_id,
+                &x.notice_number,
+                &x.fiscal_code,
+                &x.outcome,
+                &x.creditor_reference_id,
+                x.payment_amount,
+                x.fee,
+                &x.payment_date_time,
+                &x.id_psp,
+                &x.psp_fiscal_code,
+                &x.psp_company_name,
+                &x.payment_method,
+                &x.debtor,
+            )
+        }
+        _ => return None,
+    })
+}
+
+fn send_rt_ok(op: Operation) -> SoapResponse {
+    match op {
+        Operation::SendRt => SoapResponse::SendRt(PaSendRtRes {
+            outcome: StOutcomeType::Ok,
+            fault: None,
+        }),
+        _ => SoapResponse::SendRtV2(PaSendRtv2Response {
+            outcome: StOutcomeType::Ok,
+            fault: None,
+        }),
+    }
+}
+
+/// Runs one Nodo operation for a request whose caller has been accepted.
+pub fn execute(
+    conn: &mut DbConnection,
+    parsed: &ParsedRequest,
+    check_caller: bool,
+    now: NaiveDateTime,
+) -> Result<Outcome, StoreError> {
+    let request = &parsed.request;
+    if check_caller {
+        if let Err(fault) = stations::check_caller(
+            conn,
+            request.id_pa(),
+            request.id_broker_pa(),
+            request.id_station(),
+        )? {
+            return Ok(Err(fault));
+        }
+    }
+    let id_pa = request.id_pa();
+    let outcome = match request {
+        SoapRequest::VerifyPaymentNotice(r) => payable(conn, id_pa, &r.qr_code, now)?
+            .map(|(p, i)| SoapResponse::VerifyPaymentNotice(verify(&p, &p.options[i]))),
+        SoapRequest::GetPayment(r) => payable(conn, id_pa, &r.qr_code, now)?
+            .and_then(|(p, i)| data_v1(&p, &p.options[i], r.transfer_type.as_ref())),
+        SoapRequest::GetPaymentV2(r) => payable(conn, id_pa, &r.qr_code, now)?
+            .and_then(|(p, i)| data_v2(&p, &p.options[i], r.transfer_type.as_ref())),
+        SoapRequest::SendRt(_) | SoapRequest::SendRtV2(_) => {
+            let Some(parsed_receipt) = receipt_of(request) else {
+                unreachable!("receipt operations")
+            };
+            match parsed_receipt {
+                Err(fault) => Err(fault),
+                Ok(r) if !r.outcome_ok => Err(NodoFault::Semantic(
+                    "receipts are accepted only with outcome OK".to_owned(),
+                )),
+                Ok(r) => record_receipt(conn, id_pa, &r, &parsed.payload_xml, now)?
+                    .map(|()| send_rt_ok(request.operation())),
+            }
+        }
+        SoapRequest::DemandPaymentNotice(_) => Err(NodoFault::Semantic(
+            "spontaneous payments (paDemandPaymentNotice) are not offered by this institution"
+                .to_owned(),
+        )),
+    };
+    Ok(outcome)
+}
+
+fn record_receipt(
+    conn: &mut DbConnection,
+    id_pa: &str,
+    receipt: &Receipt,
+    document: &str,
+    now: NaiveDateTime,
+) -> Result<Result<(), NodoFault>, StoreError> {
+    let Ok(org) = OrgFiscalCode::parse("idPA", id_pa) else {
+        return Ok(Err(NodoFault::UnknownDomain(id_pa.to_owned())));
+    };
+    let recorded = receipts::record(conn, &org, receipt, document, now)?;
+    let status = match &recorded {
+        Recorded::New(status, _) | Recorded::Replayed(status) => *status,
+    };
+    if let Recorded::New(ReceiptStatus::Applied, Some(position)) = &recorded {
+        let index = position
+            .option_index(receipt.notice_number.as_str())
+            .unwrap_or_default();
+        if position.options[index].amount != receipt.payment_amount {
+            log::warn!(
+                "receipt {} pays {} for notice {} whose amount is {}",
+                receipt.receipt_id,
+                receipt.payment_amount,
+                receipt.notice_number,
+                position.options[index].amount
+            );
+        }
+    }
+    Ok(match status {
+        ReceiptStatus::Duplicate => Err(NodoFault::DuplicateReceipt),
+        ReceiptStatus::Applied | ReceiptStatus::Unmatched | ReceiptStatus::Secondary => Ok(()),
+    })
+}
