@@ -10,6 +10,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, App, HttpServer};
 
 use crate::config::{DatabaseConfig, ServeConfig};
+use crate::metrics::Metrics;
 use crate::rest::{self, system::Environment};
 use crate::store::{self, DatabaseUrl, Db, PoolOptions};
 
@@ -20,6 +21,7 @@ pub struct Application {
     server: Server,
     db: Db,
     config: ServeConfig,
+    metrics: std::sync::Arc<Metrics>,
 }
 
 fn request_id(value: Option<&HeaderValue>) -> String {
@@ -65,18 +67,24 @@ impl Application {
         let data = web::Data::new(db.clone());
         let environment = web::Data::new(Environment(config.environment.clone()));
         let soap = web::Data::new(config.soap());
+        let metrics = web::Data::new(Metrics::default());
+        let observed = metrics.clone();
+        let metrics_handle = metrics.clone().into_inner();
         let mut server = HttpServer::new(move || {
+            let observed = observed.clone();
             App::new()
                 .app_data(data.clone())
                 .app_data(environment.clone())
                 .app_data(soap.clone())
+                .app_data(metrics.clone())
                 .app_data(web::PayloadConfig::new(rest::MAX_JSON_BODY))
                 .configure(rest::configure)
                 .configure(crate::soap::endpoint::configure)
                 .default_service(web::to(|| async {
                     rest::problem(StatusCode::NOT_FOUND, "No such endpoint")
                 }))
-                .wrap_fn(|req, srv| {
+                .wrap_fn(move |req, srv| {
+                    let metrics = observed.clone();
                     let id = request_id(req.headers().get(REQUEST_ID));
                     let method = req.method().clone();
                     let path = req.path().to_owned();
@@ -84,6 +92,16 @@ impl Application {
                     let fut = srv.call(req);
                     async move {
                         let mut res = as_problem(fut.await?);
+                        let route = res
+                            .request()
+                            .match_pattern()
+                            .unwrap_or_else(|| "unmatched".to_owned());
+                        metrics.observe_request(
+                            method.as_str(),
+                            &route,
+                            res.status().as_u16(),
+                            started.elapsed(),
+                        );
                         if let Ok(value) = HeaderValue::from_str(&id) {
                             res.headers_mut()
                                 .insert(HeaderName::from_static(REQUEST_ID), value);
@@ -107,6 +125,7 @@ impl Application {
             server: server.run(),
             db,
             config,
+            metrics: metrics_handle,
         })
     }
 
@@ -118,14 +137,31 @@ impl Application {
         &self.db
     }
 
+    /// Stops the server (and, as `run` returns, its background tasks): what a crash does to the
+    /// work in flight, for tests.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     /// Serves until stopped, running the status job beside it.
     pub async fn run(self) -> std::io::Result<()> {
         let job = tokio::spawn(crate::jobs::run_status_transitions(
             self.db.clone(),
             self.config.status_job_interval(),
         ));
+        let delivery = self.config.delivery();
+        let worker = delivery.enabled.then(|| {
+            tokio::spawn(crate::events::run_worker(
+                self.db.clone(),
+                delivery,
+                self.metrics.clone(),
+            ))
+        });
         let result = self.server.await;
         job.abort();
+        if let Some(worker) = worker {
+            worker.abort();
+        }
         result
     }
 }

@@ -41,6 +41,24 @@ pub struct ServeConfig {
     /// Check idPA, idBrokerPA and idStation of Nodo requests against `station add` (true/false).
     #[arg(long, env = "GPD_SOAP_CHECK_CALLER", default_value_t = true, action = clap::ArgAction::Set)]
     pub soap_check_caller: bool,
+    /// Deliver events to webhooks from this instance (true/false).
+    #[arg(long, env = "GPD_WEBHOOK_WORKER", default_value_t = true, action = clap::ArgAction::Set)]
+    pub webhook_worker: bool,
+    /// Milliseconds between looks for events to deliver when idle.
+    #[arg(long, env = "GPD_WEBHOOK_POLL_MS", default_value_t = 250)]
+    pub webhook_poll_ms: u64,
+    /// Seconds a webhook has to answer.
+    #[arg(long, env = "GPD_WEBHOOK_TIMEOUT_SECS", default_value_t = 10)]
+    pub webhook_timeout_secs: u64,
+    /// Attempts before an event is given up (DEAD); the default spans about 3 days.
+    #[arg(long, env = "GPD_WEBHOOK_MAX_ATTEMPTS", default_value_t = 83)]
+    pub webhook_max_attempts: i32,
+    /// First retry delay in milliseconds; it doubles on each failure.
+    #[arg(long, env = "GPD_WEBHOOK_BACKOFF_BASE_MS", default_value_t = 1000)]
+    pub webhook_backoff_base_ms: u64,
+    /// Longest retry delay in seconds.
+    #[arg(long, env = "GPD_WEBHOOK_BACKOFF_MAX_SECS", default_value_t = 3600)]
+    pub webhook_backoff_max_secs: u64,
     /// Milliseconds the Nodo endpoint waits for a database connection before PAA_SYSTEM_ERROR.
     #[arg(long, env = "GPD_SOAP_DB_TIMEOUT_MS", default_value_t = 1000)]
     pub soap_db_timeout_ms: u64,
@@ -69,6 +87,19 @@ impl ServeConfig {
             key: self.soap_key.clone().filter(|k| !k.is_empty()),
             check_caller: self.soap_check_caller,
             db_timeout: Duration::from_millis(self.soap_db_timeout_ms.max(1)),
+        }
+    }
+
+    pub fn delivery(&self) -> crate::events::DeliveryConfig {
+        crate::events::DeliveryConfig {
+            enabled: self.webhook_worker,
+            poll_interval: Duration::from_millis(self.webhook_poll_ms.max(10)),
+            request_timeout: Duration::from_secs(self.webhook_timeout_secs.max(1)),
+            max_attempts: self.webhook_max_attempts.max(1),
+            backoff_base: Duration::from_millis(self.webhook_backoff_base_ms.max(1)),
+            backoff_max: Duration::from_secs(self.webhook_backoff_max_secs.max(1)),
+            batch: 32,
+            concurrency: 16,
         }
     }
 

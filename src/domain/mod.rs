@@ -1,6 +1,7 @@
 //! Pure pagoPA/GPD rules: identifiers, money, positions, their state machine. No I/O here.
 
 pub mod error;
+pub mod events;
 pub mod ids;
 pub mod money;
 pub mod nodo;

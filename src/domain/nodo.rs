@@ -116,8 +116,19 @@ pub struct Receipt {
     pub psp_company: String,
     pub payment_method: Option<String>,
     pub debtor_id: Option<String>,
+    pub payer: Option<Payer>,
     /// 1 for paSendRT, 2 for paSendRTV2.
     pub version: u8,
+}
+
+/// Who paid, when the receipt says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payer {
+    /// `F` (natural person) or `G` (legal person).
+    pub kind: String,
+    pub fiscal_code: String,
+    pub full_name: String,
+    pub email: Option<String>,
 }
 
 impl Receipt {

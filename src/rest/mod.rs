@@ -1,5 +1,6 @@
 //! The institutions' REST API, wire-compatible with PagoPA's GPD v1.
 
+pub mod events;
 pub mod model;
 pub mod openapi;
 pub mod positions;
@@ -200,5 +201,7 @@ pub fn if_match(req: &HttpRequest) -> ApiResult<Option<i32>> {
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     system::configure(cfg);
+    // Before the positions' scope, which would claim every /organizations/{fc}/... path.
+    events::configure(cfg);
     positions::configure(cfg);
 }

@@ -3,6 +3,10 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use super::events::{
+    self, EventDocument, EventFeed, EventModel, ReceiptModel, ReceiptsPage, WebhookModel,
+    WebhookUpdateModel,
+};
 use super::model::*;
 use super::{positions, system};
 
@@ -26,12 +30,15 @@ impl Modify for ApiKeyScheme {
         positions::create, positions::create_bulk, positions::list, positions::get, positions::update, positions::delete,
         positions::publish, positions::invalidate, positions::replace_iban,
         positions::get_by_iuv, positions::get_option, positions::pay, positions::paid_by_ec, positions::report_transfer, positions::notification_fee,
+        events::get_webhook, events::put_webhook, events::delete_webhook, events::rotate_secret,
+        events::feed, events::redeliver, events::list_receipts, events::get_receipt,
     ),
     components(schemas(
         PaymentPositionModel, PaymentOptionModel, TransferModel, StampModel, MetadataModel, DebtorTypeModel,
         PaymentPositionModelBaseResponse, PaymentOptionModelResponse, TransferModelResponse,
         PaymentsWithDebtorInfoModelResponse, PaymentPositionsInfo, PageInfo, AlreadyPaidPaymentOptionModel, MultiplePaymentPositionModel, NotificationFeeUpdateModel,
         PayPaymentOptionModel, UpdateTransferIbanMassiveModel, UpdateTransferIbanMassiveResponse, AppInfo, ProblemJson,
+        WebhookModel, WebhookUpdateModel, EventModel, EventFeed, EventDocument, ReceiptModel, ReceiptsPage,
     )),
     modifiers(&ApiKeyScheme),
 )]

@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 
 use super::xml::*;
-use crate::domain::nodo::{payable_option, NodoFault, Receipt, ReceiptStatus};
+use crate::domain::nodo::{payable_option, NodoFault, Payer, Receipt, ReceiptStatus};
 use crate::domain::{
     self, Beneficiary, DebtorType, Metadata, NoticeNumber, OrgFiscalCode, PaymentOption, Position,
 };
@@ -262,6 +262,7 @@ fn receipt(
     psp_company: &str,
     payment_method: &Option<String>,
     debtor: &CtSubjectType,
+    payer: &Option<CtSubjectType>,
 ) -> Result<Receipt, NodoFault> {
     let payment_date_time = match payment_date_time {
         None => None,
@@ -289,6 +290,15 @@ fn receipt(
                 .entity_unique_identifier_value
                 .clone(),
         ),
+        payer: payer.as_ref().map(|p| Payer {
+            kind: match p.unique_identifier.entity_unique_identifier_type {
+                StEntityUniqueIdentifierType::F => "F".to_owned(),
+                StEntityUniqueIdentifierType::G => "G".to_owned(),
+            },
+            fiscal_code: p.unique_identifier.entity_unique_identifier_value.clone(),
+            full_name: p.full_name.clone(),
+            email: p.e_mail.clone(),
+        }),
         version,
     })
 }
@@ -312,6 +322,7 @@ fn receipt_of(request: &SoapRequest) -> Option<Result<Receipt, NodoFault>> {
                 &x.psp_company_name,
                 &x.payment_method,
                 &x.debtor,
+                &x.payer,
             )
         }
         SoapRequest::SendRtV2(r) => {
@@ -331,6 +342,7 @@ fn receipt_of(request: &SoapRequest) -> Option<Result<Receipt, NodoFault>> {
                 &x.psp_company_name,
                 &x.payment_method,
                 &x.debtor,
+                &x.payer,
             )
         }
         _ => return None,

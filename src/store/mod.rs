@@ -1,12 +1,15 @@
 //! Persistence: one diesel connection type over SQLite and MySQL/MariaDB, the pool, migrations
 //! and the transactions every multi-row change runs in.
 
+pub mod bulk;
+pub mod events;
 pub mod models;
 pub mod orgs;
 pub mod positions;
 pub mod receipts;
 pub mod schema;
 pub mod stations;
+pub mod webhooks;
 
 use std::time::Duration;
 

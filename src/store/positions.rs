@@ -4,9 +4,11 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::events as store_events;
 use super::models::{assemble, OptionRecord, PositionRecord, TransferRecord};
 use super::schema::{payment_options as po, payment_positions as pp, transfers as tr};
 use super::{write_tx, DbConnection, StoreError};
+use crate::domain::events::{self, NewEvent};
 use crate::domain::{
     Amount, DomainError, Iupd, OptionStatus, OrgFiscalCode, Organization, PayOutcome,
     PaymentDetails, Position, PositionInput, PositionStatus, Replay, TransferId,
@@ -326,7 +328,7 @@ fn modify<T>(
     write_tx(conn, |c| {
         let id = position_id(c)?;
         lock_position(c, id)?;
-        modify_locked(c, id, expected_version, change)
+        modify_locked(c, id, expected_version, change, |_| Vec::new())
     })
 }
 
@@ -337,8 +339,10 @@ pub(crate) fn modify_locked<T>(
     id: i64,
     expected_version: Option<i32>,
     change: impl FnOnce(&mut Position) -> Result<(Change, T), StoreError>,
+    leading_events: impl FnOnce(&Position) -> Vec<NewEvent>,
 ) -> Result<(Position, T), StoreError> {
     let mut position = load_one(c, id)?;
+    let before = position.status;
     if let Some(expected) = expected_version {
         if expected != position.version {
             return Err(StoreError::VersionMismatch {
@@ -375,6 +379,13 @@ pub(crate) fn modify_locked<T>(
             }
         }
     }
+    let mut new_events = leading_events(&position);
+    new_events.extend(events::transitions(
+        before,
+        &position,
+        position.last_updated_date,
+    ));
+    store_events::insert(c, &new_events)?;
     Ok((position, result))
 }
 
@@ -704,6 +715,7 @@ pub fn persist_time_transitions(
                 if ids.is_empty() {
                     return Ok(0);
                 }
+                let before = load_positions(c, &ids)?;
                 let updated = diesel::update(
                     pp::table
                         .filter(pp::id.eq_any(&ids))
@@ -715,6 +727,17 @@ pub fn persist_time_transitions(
                     pp::version.eq(pp::version + 1),
                 ))
                 .execute(c)?;
+                let new_events: Vec<NewEvent> = before
+                    .into_iter()
+                    .filter(|p| p.status == from)
+                    .flat_map(|mut p| {
+                        let was = p.status;
+                        p.status = to;
+                        p.last_updated_date = now;
+                        events::transitions(was, &p, now)
+                    })
+                    .collect();
+                store_events::insert(c, &new_events)?;
                 Ok::<_, StoreError>(updated)
             })?;
             changed += n;

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use super::positions::{find_id_by_option, lock_position, modify_locked, Change};
 use super::schema::receipts;
 use super::{write_tx, DbConnection, StoreError};
+use crate::domain::events::payment_received;
 use crate::domain::nodo::{Receipt, ReceiptStatus};
 use crate::domain::{DomainError, OrgFiscalCode, PayOutcome, Position, Replay};
 
@@ -96,15 +97,21 @@ pub fn record(
             None => (ReceiptStatus::Secondary, None),
             Some(id) => {
                 let nav = receipt.notice_number.as_str();
-                let paid = modify_locked(c, id, None, |p| {
-                    let (index, outcome) = p.pay(
-                        nav,
-                        receipt.payment_details(now),
-                        Replay::AcceptSameReceipt,
-                        now,
-                    )?;
-                    Ok((Change::Options(vec![index]), outcome))
-                });
+                let paid = modify_locked(
+                    c,
+                    id,
+                    None,
+                    |p| {
+                        let (index, outcome) = p.pay(
+                            nav,
+                            receipt.payment_details(now),
+                            Replay::AcceptSameReceipt,
+                            now,
+                        )?;
+                        Ok((Change::Options(vec![index]), outcome))
+                    },
+                    |p| payment_received(p, receipt, now).into_iter().collect(),
+                );
                 match paid {
                     Ok((position, PayOutcome::Applied | PayOutcome::AlreadyApplied)) => {
                         (ReceiptStatus::Applied, Some(Box::new(position)))
@@ -127,4 +134,91 @@ pub fn record(
         },
         other => other,
     }
+}
+
+/// A stored receipt as the list shows it.
+#[derive(Debug, Clone, Queryable)]
+pub struct ReceiptSummary {
+    pub organization_fiscal_code: String,
+    pub creditor_reference_id: String,
+    pub debtor_id: Option<String>,
+    pub payment_date_time: Option<NaiveDateTime>,
+    pub status: String,
+    pub receipt_id: String,
+    pub notice_number: String,
+    pub amount: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ReceiptFilter {
+    pub debtor: Option<String>,
+    /// Prefix of the IUV (the segregation code, for a broker).
+    pub service: Option<String>,
+    pub from: Option<NaiveDateTime>,
+    pub to: Option<NaiveDateTime>,
+    pub page: i64,
+    pub page_size: i64,
+}
+
+/// The institution's receipts, newest payment first, with the total count.
+pub fn list(
+    conn: &mut DbConnection,
+    org: &OrgFiscalCode,
+    f: &ReceiptFilter,
+) -> Result<(Vec<ReceiptSummary>, i64), StoreError> {
+    let query = || {
+        let mut q = receipts::table
+            .filter(receipts::organization_fiscal_code.eq(org.as_str()))
+            .into_boxed();
+        if let Some(d) = &f.debtor {
+            q = q.filter(receipts::debtor_id.eq(d.clone()));
+        }
+        if let Some(s) = &f.service {
+            q = q.filter(
+                receipts::creditor_reference_id.like(format!("{}%", s.replace(['%', '_'], ""))),
+            );
+        }
+        if let Some(from) = f.from {
+            q = q.filter(receipts::payment_date_time.ge(from));
+        }
+        if let Some(to) = f.to {
+            q = q.filter(receipts::payment_date_time.le(to));
+        }
+        q
+    };
+    let total: i64 = query().count().get_result(conn)?;
+    let rows = query()
+        .order((receipts::payment_date_time.desc(), receipts::id.desc()))
+        .offset(f.page * f.page_size)
+        .limit(f.page_size)
+        .select((
+            receipts::organization_fiscal_code,
+            receipts::creditor_reference_id,
+            receipts::debtor_id,
+            receipts::payment_date_time,
+            receipts::status,
+            receipts::receipt_id,
+            receipts::notice_number,
+            receipts::amount,
+        ))
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// The XML of the receipt that paid this IUV (or, failing that, the latest one stored for it).
+pub fn document(
+    conn: &mut DbConnection,
+    org: &OrgFiscalCode,
+    iuv: &str,
+) -> Result<Option<String>, StoreError> {
+    let rows: Vec<(String, String)> = receipts::table
+        .filter(receipts::organization_fiscal_code.eq(org.as_str()))
+        .filter(receipts::creditor_reference_id.eq(iuv))
+        .order(receipts::id.desc())
+        .select((receipts::status, receipts::document))
+        .load(conn)?;
+    let applied = rows
+        .iter()
+        .find(|(s, _)| s == ReceiptStatus::Applied.as_str());
+    Ok(applied.or(rows.first()).map(|(_, d)| d.clone()))
 }

@@ -121,7 +121,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     payment_options,
     transfers,
     stations,
-    receipts
+    receipts,
+    webhooks,
+    events
 );
 
 diesel::table! {
@@ -154,5 +156,37 @@ diesel::table! {
         primitive_version -> Integer,
         document -> Text,
         received_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhooks (organization_fiscal_code) {
+        organization_fiscal_code -> Text,
+        url -> Text,
+        secret -> Text,
+        enabled -> Bool,
+        disabled_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> BigInt,
+        event_id -> Text,
+        organization_fiscal_code -> Text,
+        event_type -> Text,
+        iupd -> Text,
+        payload -> Text,
+        created_at -> Timestamp,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        locked_by -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamp>,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
     }
 }

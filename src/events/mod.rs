@@ -1,0 +1,186 @@
+//! Webhook delivery: signing, backoff, and the worker that drains the outbox.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::stream::{self, StreamExt};
+use hmac::{Hmac, Mac};
+use rand::Rng;
+use sha2::Sha256;
+
+use crate::domain;
+use crate::metrics::Metrics;
+use crate::store::events::{self as outbox, Attempt, Claimed};
+use crate::store::Db;
+
+pub const HEADER_EVENT_ID: &str = "X-GPD-Event-Id";
+pub const HEADER_EVENT_TYPE: &str = "X-GPD-Event-Type";
+pub const HEADER_SIGNATURE: &str = "X-GPD-Signature";
+
+/// `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
+pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    mac.update(format!("{timestamp}.{body}").as_bytes());
+    format!(
+        "t={timestamp},v1={}",
+        hex::encode(mac.finalize().into_bytes())
+    )
+}
+
+/// Checks a signature header against the body, as a receiver does.
+pub fn verify_signature(secret: &str, header: &str, body: &str) -> bool {
+    let mut t = None;
+    let mut v1 = None;
+    for part in header.split(',') {
+        match part.split_once('=') {
+            Some(("t", value)) => t = value.parse::<i64>().ok(),
+            Some(("v1", value)) => v1 = hex::decode(value).ok(),
+            _ => {}
+        }
+    }
+    let (Some(t), Some(v1)) = (t, v1) else {
+        return false;
+    };
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    mac.update(format!("{t}.{body}").as_bytes());
+    mac.verify_slice(&v1).is_ok()
+}
+
+#[derive(Debug, Clone)]
+pub struct DeliveryConfig {
+    pub enabled: bool,
+    pub poll_interval: Duration,
+    pub request_timeout: Duration,
+    pub max_attempts: i32,
+    pub backoff_base: Duration,
+    pub backoff_max: Duration,
+    pub batch: i64,
+    pub concurrency: usize,
+}
+
+impl DeliveryConfig {
+    /// Delay before attempt `attempts + 1`: base doubling up to the maximum, with ±20% jitter.
+    pub fn backoff(&self, attempts: i32) -> Duration {
+        let exp = self
+            .backoff_base
+            .saturating_mul(1u32 << attempts.clamp(0, 30) as u32);
+        let delay = exp.min(self.backoff_max);
+        let jitter = rand::rng().random_range(0.8..1.2);
+        delay.mul_f64(jitter)
+    }
+}
+
+async fn deliver(client: &reqwest::Client, event: &Claimed) -> Result<u16, (Option<u16>, String)> {
+    let now = chrono::Utc::now().timestamp();
+    let response = client
+        .post(&event.url)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header(HEADER_EVENT_ID, &event.event_id)
+        .header(HEADER_EVENT_TYPE, &event.event_type)
+        .header(HEADER_SIGNATURE, signature(&event.secret, now, &event.body))
+        .body(event.body.clone())
+        .send()
+        .await
+        .map_err(|e| (None, e.to_string()))?;
+    let status = response.status().as_u16();
+    if response.status().is_success() {
+        Ok(status)
+    } else {
+        Err((Some(status), format!("HTTP {status}")))
+    }
+}
+
+async fn attempt(
+    client: &reqwest::Client,
+    config: &DeliveryConfig,
+    metrics: &Metrics,
+    event: &Claimed,
+) -> Attempt {
+    match deliver(client, event).await {
+        Ok(status) => {
+            let age = (domain::now() - event.created_at)
+                .to_std()
+                .unwrap_or_default();
+            metrics.delivered(age);
+            Attempt::Delivered { status }
+        }
+        Err((Some(410), _)) => {
+            metrics.delivery_failed(false);
+            log::warn!(
+                "webhook of {} answered 410 Gone: disabled",
+                event.organization_fiscal_code
+            );
+            Attempt::Gone
+        }
+        Err((status, error)) => {
+            let give_up = event.attempts + 1 >= config.max_attempts;
+            metrics.delivery_failed(give_up);
+            let delay =
+                chrono::Duration::from_std(config.backoff(event.attempts)).unwrap_or_default();
+            log::info!(
+                "event {} not delivered ({error}); attempt {}",
+                event.event_id,
+                event.attempts + 1
+            );
+            Attempt::Failed {
+                status,
+                error,
+                next: domain::now() + delay,
+                give_up,
+            }
+        }
+    }
+}
+
+/// Claims due events and delivers them, forever. Safe to run in any number of instances.
+pub async fn run_worker(db: Db, config: DeliveryConfig, metrics: Arc<Metrics>) {
+    let client = match reqwest::Client::builder()
+        .timeout(config.request_timeout)
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            log::error!("webhook worker cannot start: {e}");
+            return;
+        }
+    };
+    let lease = chrono::Duration::from_std(config.request_timeout * 2 + Duration::from_secs(30))
+        .unwrap_or_default();
+    loop {
+        let token = uuid::Uuid::new_v4().to_string();
+        let claim_token = token.clone();
+        let batch = config.batch;
+        let claimed = db
+            .run(move |c| outbox::claim(c, &claim_token, domain::now(), lease, batch))
+            .await;
+        let claimed = match claimed {
+            Ok(events) => events,
+            Err(e) => {
+                log::warn!("webhook worker cannot claim events: {e}");
+                tokio::time::sleep(config.poll_interval.max(Duration::from_secs(1))).await;
+                continue;
+            }
+        };
+        let full = claimed.len() as i64 >= config.batch;
+        stream::iter(claimed)
+            .for_each_concurrent(config.concurrency, |event| {
+                let (db, client, config, metrics, token) =
+                    (db.clone(), &client, &config, &metrics, token.clone());
+                async move {
+                    let outcome = attempt(client, config, metrics, &event).await;
+                    let result = db
+                        .run(move |c| outbox::finish(c, &event, &token, &outcome, domain::now()))
+                        .await;
+                    if let Err(e) = result {
+                        log::warn!("cannot record a delivery attempt: {e}");
+                    }
+                }
+            })
+            .await;
+        if !full {
+            tokio::time::sleep(config.poll_interval).await;
+        }
+    }
+}

@@ -1,0 +1,388 @@
+//! The transactional outbox: events are written with the change they report, then claimed by
+//! delivery workers with a lease, so any number of instances deliver each event once per attempt.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::{events, webhooks};
+use super::{write_tx, DbConnection, StoreError};
+use crate::domain::events::NewEvent;
+
+/// Delivery states of an event.
+pub mod state {
+    /// Waiting for (re)delivery.
+    pub const PENDING: &str = "PENDING";
+    pub const DELIVERED: &str = "DELIVERED";
+    /// Gave up after the configured number of attempts.
+    pub const DEAD: &str = "DEAD";
+    /// No enabled webhook when it happened: kept for the feed; `redeliver` sends it.
+    pub const NO_WEBHOOK: &str = "NO_WEBHOOK";
+}
+
+/// Records events inside the caller's transaction.
+pub fn insert(c: &mut DbConnection, new_events: &[NewEvent]) -> Result<(), StoreError> {
+    for e in new_events {
+        let hooked: bool = webhooks::table
+            .filter(webhooks::organization_fiscal_code.eq(&e.organization_fiscal_code))
+            .filter(webhooks::enabled.eq(true))
+            .count()
+            .get_result::<i64>(c)?
+            > 0;
+        diesel::insert_into(events::table)
+            .values((
+                events::event_id.eq(&e.event_id),
+                events::organization_fiscal_code.eq(&e.organization_fiscal_code),
+                events::event_type.eq(e.event_type.as_str()),
+                events::iupd.eq(&e.iupd),
+                events::payload.eq(&e.body),
+                events::created_at.eq(e.created_at),
+                events::state.eq(if hooked {
+                    state::PENDING
+                } else {
+                    state::NO_WEBHOOK
+                }),
+                events::attempts.eq(0),
+                events::next_attempt_at.eq(e.created_at),
+            ))
+            .execute(c)?;
+    }
+    Ok(())
+}
+
+/// An event leased to one worker, with where to send it.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub id: i64,
+    pub event_id: String,
+    pub organization_fiscal_code: String,
+    pub event_type: String,
+    pub body: String,
+    pub attempts: i32,
+    pub created_at: NaiveDateTime,
+    pub url: String,
+    pub secret: String,
+}
+
+/// Leases up to `batch` due events to `token` until `now + lease`. An event waits while an
+/// earlier event of the same position is still pending, so a position's events arrive in order.
+pub fn claim(
+    conn: &mut DbConnection,
+    token: &str,
+    now: NaiveDateTime,
+    lease: Duration,
+    batch: i64,
+) -> Result<Vec<Claimed>, StoreError> {
+    let hooked = webhooks::table
+        .filter(webhooks::enabled.eq(true))
+        .select(webhooks::organization_fiscal_code);
+    let candidates: Vec<(i64, String, String)> = events::table
+        .filter(events::state.eq(state::PENDING))
+        .filter(events::next_attempt_at.le(now))
+        .filter(
+            events::locked_until
+                .is_null()
+                .or(events::locked_until.lt(now)),
+        )
+        .filter(events::organization_fiscal_code.eq_any(hooked))
+        .order(events::id.asc())
+        .limit(batch * 4)
+        .select((events::id, events::organization_fiscal_code, events::iupd))
+        .load(conn)?;
+    if candidates.is_empty() {
+        return Ok(Vec::new());
+    }
+    // The first pending event of each position among the candidates, if nothing earlier is pending.
+    let mut ids = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (id, org, iupd) in candidates {
+        if !seen.insert((org.clone(), iupd.clone())) {
+            continue;
+        }
+        let earlier: i64 = events::table
+            .filter(events::organization_fiscal_code.eq(&org))
+            .filter(events::iupd.eq(&iupd))
+            .filter(events::state.eq(state::PENDING))
+            .filter(events::id.lt(id))
+            .count()
+            .get_result(conn)?;
+        if earlier == 0 {
+            ids.push(id);
+        }
+        if ids.len() as i64 >= batch {
+            break;
+        }
+    }
+    let until = now + lease;
+    // The conditional UPDATE is the claim: a row leased by another worker meanwhile is not taken.
+    diesel::update(
+        events::table
+            .filter(events::id.eq_any(&ids))
+            .filter(events::state.eq(state::PENDING))
+            .filter(
+                events::locked_until
+                    .is_null()
+                    .or(events::locked_until.lt(now)),
+            ),
+    )
+    .set((events::locked_until.eq(until), events::locked_by.eq(token)))
+    .execute(conn)?;
+    let rows: Vec<(
+        i64,
+        String,
+        String,
+        String,
+        String,
+        i32,
+        NaiveDateTime,
+        String,
+        String,
+    )> = events::table
+        .inner_join(
+            webhooks::table
+                .on(webhooks::organization_fiscal_code.eq(events::organization_fiscal_code)),
+        )
+        .filter(events::locked_by.eq(token))
+        .filter(events::state.eq(state::PENDING))
+        .order(events::id.asc())
+        .select((
+            events::id,
+            events::event_id,
+            events::organization_fiscal_code,
+            events::event_type,
+            events::payload,
+            events::attempts,
+            events::created_at,
+            webhooks::url,
+            webhooks::secret,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(
+                id,
+                event_id,
+                organization_fiscal_code,
+                event_type,
+                body,
+                attempts,
+                created_at,
+                url,
+                secret,
+            )| Claimed {
+                id,
+                event_id,
+                organization_fiscal_code,
+                event_type,
+                body,
+                attempts,
+                created_at,
+                url,
+                secret,
+            },
+        )
+        .collect())
+}
+
+/// How one delivery attempt ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attempt {
+    Delivered {
+        status: u16,
+    },
+    /// Failed; retry at `next` unless the attempts are exhausted.
+    Failed {
+        status: Option<u16>,
+        error: String,
+        next: NaiveDateTime,
+        give_up: bool,
+    },
+    /// The endpoint answered 410 Gone: the webhook is disabled.
+    Gone,
+}
+
+/// Records the end of an attempt, if `token` still holds the lease.
+pub fn finish(
+    conn: &mut DbConnection,
+    claimed: &Claimed,
+    token: &str,
+    attempt: &Attempt,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    write_tx(conn, |c| {
+        let mine = events::table
+            .filter(events::id.eq(claimed.id))
+            .filter(events::locked_by.eq(token));
+        let attempts = claimed.attempts + 1;
+        let release = (
+            events::locked_until.eq(None::<NaiveDateTime>),
+            events::locked_by.eq(None::<String>),
+        );
+        match attempt {
+            Attempt::Delivered { status } => diesel::update(mine)
+                .set((
+                    events::state.eq(state::DELIVERED),
+                    events::attempts.eq(attempts),
+                    events::delivered_at.eq(now),
+                    events::last_status.eq(i32::from(*status)),
+                    events::last_error.eq(None::<String>),
+                    release,
+                ))
+                .execute(c)?,
+            Attempt::Failed {
+                status,
+                error,
+                next,
+                give_up,
+            } => diesel::update(mine)
+                .set((
+                    events::state.eq(if *give_up {
+                        state::DEAD
+                    } else {
+                        state::PENDING
+                    }),
+                    events::attempts.eq(attempts),
+                    events::next_attempt_at.eq(*next),
+                    events::last_status.eq(status.map(i32::from)),
+                    events::last_error.eq(error.chars().take(500).collect::<String>()),
+                    release,
+                ))
+                .execute(c)?,
+            Attempt::Gone => {
+                diesel::update(webhooks::table.find(&claimed.organization_fiscal_code))
+                    .set((
+                        webhooks::enabled.eq(false),
+                        webhooks::disabled_reason.eq("the endpoint answered 410 Gone"),
+                        webhooks::updated_at.eq(now),
+                    ))
+                    .execute(c)?;
+                diesel::update(mine)
+                    .set((
+                        events::attempts.eq(attempts),
+                        events::last_status.eq(410),
+                        events::last_error.eq("410 Gone: webhook disabled"),
+                        release,
+                    ))
+                    .execute(c)?
+            }
+        };
+        Ok(())
+    })
+}
+
+/// An event as the feed shows it.
+#[derive(Debug, Clone)]
+pub struct FeedEvent {
+    pub id: i64,
+    pub event_id: String,
+    pub event_type: String,
+    pub iupd: String,
+    pub body: String,
+    pub created_at: NaiveDateTime,
+    pub state: String,
+    pub attempts: i32,
+    pub delivered_at: Option<NaiveDateTime>,
+    pub last_status: Option<i32>,
+    pub last_error: Option<String>,
+}
+
+/// The institution's events after the cursor `after`, oldest first.
+pub fn feed(
+    conn: &mut DbConnection,
+    org: &str,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<FeedEvent>, StoreError> {
+    let rows: Vec<(
+        i64,
+        String,
+        String,
+        String,
+        String,
+        NaiveDateTime,
+        String,
+        i32,
+        Option<NaiveDateTime>,
+        Option<i32>,
+        Option<String>,
+    )> = events::table
+        .filter(events::organization_fiscal_code.eq(org))
+        .filter(events::id.gt(after))
+        .order(events::id.asc())
+        .limit(limit)
+        .select((
+            events::id,
+            events::event_id,
+            events::event_type,
+            events::iupd,
+            events::payload,
+            events::created_at,
+            events::state,
+            events::attempts,
+            events::delivered_at,
+            events::last_status,
+            events::last_error,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(
+                id,
+                event_id,
+                event_type,
+                iupd,
+                body,
+                created_at,
+                state,
+                attempts,
+                delivered_at,
+                last_status,
+                last_error,
+            )| FeedEvent {
+                id,
+                event_id,
+                event_type,
+                iupd,
+                body,
+                created_at,
+                state,
+                attempts,
+                delivered_at,
+                last_status,
+                last_error,
+            },
+        )
+        .collect())
+}
+
+/// Schedules an event of `org` for delivery again now; false when there is no such event.
+pub fn redeliver(
+    conn: &mut DbConnection,
+    org: &str,
+    event_id: &str,
+    now: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let n = diesel::update(
+        events::table
+            .filter(events::organization_fiscal_code.eq(org))
+            .filter(events::event_id.eq(event_id)),
+    )
+    .set((
+        events::state.eq(state::PENDING),
+        events::attempts.eq(0),
+        events::next_attempt_at.eq(now),
+        events::locked_until.eq(None::<NaiveDateTime>),
+        events::locked_by.eq(None::<String>),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Number of events per delivery state, for the metrics.
+pub fn counts(conn: &mut DbConnection) -> Result<Vec<(String, i64)>, StoreError> {
+    Ok(events::table
+        .group_by(events::state)
+        .select((events::state, diesel::dsl::count_star()))
+        .load(conn)?)
+}
