@@ -113,24 +113,7 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut ServeConfi
     let (database_url, mysql_database) = database_url(backend, &dir);
     let key_a = register(&database_url, ORG_A, &[]);
     let key_b = register(&database_url, ORG_B, &[]);
-    let mut config = ServeConfig {
-        bind: "127.0.0.1:0".to_owned(),
-        environment: "test".to_owned(),
-        db_pool_size: 10,
-        status_job_interval_secs: 3600,
-        workers: Some(2),
-        ..ServeConfig::default_from_env().unwrap()
-    };
-    tweak(&mut config);
-    let app = Application::build(
-        &DatabaseConfig {
-            database_url: database_url.clone(),
-        },
-        config,
-    )
-    .unwrap();
-    let base = format!("http://{}", app.addr());
-    tokio::spawn(app.run());
+    let (base, _) = start_server(&database_url, tweak).await;
     TestApp {
         base,
         client: reqwest::Client::builder()
@@ -144,6 +127,33 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut ServeConfi
         _dir: dir,
         mysql_database,
     }
+}
+
+/// Starts one more instance of the service on `database_url`; the handle stops it.
+pub async fn start_server(
+    database_url: &str,
+    tweak: impl FnOnce(&mut ServeConfig),
+) -> (String, actix_web::dev::ServerHandle) {
+    let mut config = ServeConfig {
+        bind: "127.0.0.1:0".to_owned(),
+        environment: "test".to_owned(),
+        db_pool_size: 10,
+        status_job_interval_secs: 3600,
+        workers: Some(2),
+        ..ServeConfig::default_from_env().unwrap()
+    };
+    tweak(&mut config);
+    let app = Application::build(
+        &DatabaseConfig {
+            database_url: database_url.to_owned(),
+        },
+        config,
+    )
+    .unwrap();
+    let base = format!("http://{}", app.addr());
+    let handle = app.handle();
+    tokio::spawn(app.run());
+    (base, handle)
 }
 
 pub struct Reply {
