@@ -109,6 +109,68 @@ async fn org_and_key_round_trip(backend: Backend) {
         .unwrap();
     assert_eq!(res.status(), 200);
 
+    let (ok, out, err) = gpd(
+        &url,
+        &[
+            "webhook",
+            "set",
+            "--org",
+            "15376371009",
+            "--url",
+            "https://ec.example/hook",
+        ],
+    );
+    assert!(ok, "{err}");
+    let secret = out.lines().last().unwrap().trim().to_owned();
+    assert!(secret.starts_with("whsec_"), "{out}");
+    let (ok, out, _) = gpd(&url, &["webhook", "show", "--org", "15376371009"]);
+    assert!(ok);
+    assert!(
+        out.starts_with("15376371009\thttps://ec.example/hook\tenabled"),
+        "{out}"
+    );
+    assert!(!out.contains(&secret));
+    let (ok, out, _) = gpd(&url, &["webhook", "rotate-secret", "--org", "15376371009"]);
+    assert!(ok);
+    assert_ne!(out.lines().last().unwrap().trim(), secret);
+    let (ok, out, _) = gpd(&url, &["webhook", "disable", "--org", "15376371009"]);
+    assert!(ok);
+    assert!(out.contains("disabled (disabled by the operator)"), "{out}");
+    let (ok, _, err) = gpd(
+        &url,
+        &[
+            "webhook",
+            "set",
+            "--org",
+            "15376371009",
+            "--url",
+            "not a url",
+        ],
+    );
+    assert!(!ok);
+    assert!(err.contains("url"), "{err}");
+    let (ok, out, err) = gpd(
+        &url,
+        &[
+            "station",
+            "add",
+            "--broker",
+            "15376371009",
+            "--station",
+            "15376371009_01",
+            "--org",
+            "15376371009",
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("linked to organization 15376371009 (primitives v2)"),
+        "{out}"
+    );
+    let (ok, out, _) = gpd(&url, &["station", "list"]);
+    assert!(ok);
+    assert_eq!(out.trim(), "15376371009\t15376371009\t15376371009_01\tv2");
+
     let (ok, out, _) = gpd(&url, &["key", "list", "--org", "15376371009"]);
     assert!(ok);
     let key_id = out.split('\t').next().unwrap().to_owned();

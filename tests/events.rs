@@ -462,8 +462,8 @@ async fn two_workers_deliver_each_event_once(backend: Backend) {
         .collect();
     let empty = json!({});
     for chunk in paths.chunks(25) {
-        for r in futures_util::future::join_all(chunk.iter().map(|p| app.post(p, Some(&empty))))
-            .await
+        for r in
+            futures_util::future::join_all(chunk.iter().map(|p| app.post(p, Some(&empty)))).await
         {
             assert_eq!(r.status, 200);
         }

@@ -50,7 +50,7 @@ pub fn insert(c: &mut DbConnection, new_events: &[NewEvent]) -> Result<(), Store
 }
 
 /// An event leased to one worker, with where to send it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Queryable)]
 pub struct Claimed {
     pub id: i64,
     pub event_id: String,
@@ -126,17 +126,7 @@ pub fn claim(
     )
     .set((events::locked_until.eq(until), events::locked_by.eq(token)))
     .execute(conn)?;
-    let rows: Vec<(
-        i64,
-        String,
-        String,
-        String,
-        String,
-        i32,
-        NaiveDateTime,
-        String,
-        String,
-    )> = events::table
+    let rows: Vec<Claimed> = events::table
         .inner_join(
             webhooks::table
                 .on(webhooks::organization_fiscal_code.eq(events::organization_fiscal_code)),
@@ -156,32 +146,7 @@ pub fn claim(
             webhooks::secret,
         ))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(
-                id,
-                event_id,
-                organization_fiscal_code,
-                event_type,
-                body,
-                attempts,
-                created_at,
-                url,
-                secret,
-            )| Claimed {
-                id,
-                event_id,
-                organization_fiscal_code,
-                event_type,
-                body,
-                attempts,
-                created_at,
-                url,
-                secret,
-            },
-        )
-        .collect())
+    Ok(rows)
 }
 
 /// How one delivery attempt ended.
@@ -271,7 +236,7 @@ pub fn finish(
 }
 
 /// An event as the feed shows it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Queryable)]
 pub struct FeedEvent {
     pub id: i64,
     pub event_id: String,
@@ -293,19 +258,7 @@ pub fn feed(
     after: i64,
     limit: i64,
 ) -> Result<Vec<FeedEvent>, StoreError> {
-    let rows: Vec<(
-        i64,
-        String,
-        String,
-        String,
-        String,
-        NaiveDateTime,
-        String,
-        i32,
-        Option<NaiveDateTime>,
-        Option<i32>,
-        Option<String>,
-    )> = events::table
+    let rows: Vec<FeedEvent> = events::table
         .filter(events::organization_fiscal_code.eq(org))
         .filter(events::id.gt(after))
         .order(events::id.asc())
@@ -324,36 +277,7 @@ pub fn feed(
             events::last_error,
         ))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(
-                id,
-                event_id,
-                event_type,
-                iupd,
-                body,
-                created_at,
-                state,
-                attempts,
-                delivered_at,
-                last_status,
-                last_error,
-            )| FeedEvent {
-                id,
-                event_id,
-                event_type,
-                iupd,
-                body,
-                created_at,
-                state,
-                attempts,
-                delivered_at,
-                last_status,
-                last_error,
-            },
-        )
-        .collect())
+    Ok(rows)
 }
 
 /// Schedules an event of `org` for delivery again now; false when there is no such event.
