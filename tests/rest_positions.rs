@@ -638,6 +638,12 @@ async fn openapi_describes_every_route(app: TestApp) {
         ("/organizations/{organizationfiscalcode}/debtpositions", "post"),
         ("/organizations/{organizationfiscalcode}/debtpositions", "get"),
         ("/organizations/{organizationfiscalcode}/debtpositions/bulk", "post"),
+        ("/organizations/{organizationfiscalcode}/webhook", "put"),
+        ("/organizations/{organizationfiscalcode}/webhook/rotate-secret", "post"),
+        ("/organizations/{organizationfiscalcode}/events", "get"),
+        ("/organizations/{organizationfiscalcode}/events/{eventId}/redeliver", "post"),
+        ("/payments/{organizationfiscalcode}/receipts", "get"),
+        ("/payments/{organizationfiscalcode}/receipts/{iuv}", "get"),
         ("/organizations/{organizationfiscalcode}/paymentoptions/{nav}/notificationfee", "put"),
         ("/organizations/{organizationfiscalcode}/debtpositions/transfers", "patch"),
         ("/organizations/{organizationfiscalcode}/debtpositions/{iupd}", "get"),
@@ -658,6 +664,7 @@ async fn openapi_describes_every_route(app: TestApp) {
         "Ocp-Apim-Subscription-Key"
     );
     assert!(doc["components"]["schemas"]["PaymentPositionModel"].is_object());
+    assert!(doc["components"]["schemas"]["EventDocument"].is_object());
 }
 
 async fn bulk_create_is_all_or_nothing(app: TestApp) {

@@ -424,38 +424,21 @@ pub async fn metrics(db: web::Data<Db>, metrics: web::Data<Metrics>) -> HttpResp
         .body(metrics.render(&states))
 }
 
+/// Routes under `/organizations/{organizationfiscalcode}`.
+pub fn org_routes(scope: actix_web::Scope) -> actix_web::Scope {
+    scope
+        .route("/webhook", web::get().to(get_webhook))
+        .route("/webhook", web::put().to(put_webhook))
+        .route("/webhook", web::delete().to(delete_webhook))
+        .route("/webhook/rotate-secret", web::post().to(rotate_secret))
+        .route("/events", web::get().to(feed))
+        .route("/events/{eventId}/redeliver", web::post().to(redeliver))
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/metrics", web::get().to(metrics))
-        .route(
-            "/organizations/{organizationfiscalcode}/webhook",
-            web::get().to(get_webhook),
-        )
-        .route(
-            "/organizations/{organizationfiscalcode}/webhook",
-            web::put().to(put_webhook),
-        )
-        .route(
-            "/organizations/{organizationfiscalcode}/webhook",
-            web::delete().to(delete_webhook),
-        )
-        .route(
-            "/organizations/{organizationfiscalcode}/webhook/rotate-secret",
-            web::post().to(rotate_secret),
-        )
-        .route(
-            "/organizations/{organizationfiscalcode}/events",
-            web::get().to(feed),
-        )
-        .route(
-            "/organizations/{organizationfiscalcode}/events/{eventId}/redeliver",
-            web::post().to(redeliver),
-        )
-        .route(
-            "/payments/{organizationfiscalcode}/receipts",
-            web::get().to(list_receipts),
-        )
-        .route(
-            "/payments/{organizationfiscalcode}/receipts/{iuv}",
-            web::get().to(get_receipt),
-        );
+    cfg.route("/metrics", web::get().to(metrics)).service(
+        web::scope("/payments/{organizationfiscalcode}")
+            .route("/receipts", web::get().to(list_receipts))
+            .route("/receipts/{iuv}", web::get().to(get_receipt)),
+    );
 }

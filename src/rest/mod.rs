@@ -201,7 +201,7 @@ pub fn if_match(req: &HttpRequest) -> ApiResult<Option<i32>> {
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     system::configure(cfg);
-    // Before the positions' scope, which would claim every /organizations/{fc}/... path.
     events::configure(cfg);
-    positions::configure(cfg);
+    let org = web::scope("/organizations/{organizationfiscalcode}");
+    cfg.service(events::org_routes(positions::org_routes(org)));
 }

@@ -654,35 +654,34 @@ pub async fn report_transfer(
     Ok(HttpResponse::Ok().json(TransferModelResponse::from_domain(transfer)))
 }
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/organizations/{organizationfiscalcode}")
-            .route("/debtpositions", web::post().to(create))
-            .route("/debtpositions", web::get().to(list))
-            .route("/debtpositions/transfers", web::patch().to(replace_iban))
-            .route("/debtpositions/bulk", web::post().to(create_bulk))
-            .route("/debtpositions/{iupd}", web::get().to(get))
-            .route("/debtpositions/{iupd}", web::put().to(update))
-            .route("/debtpositions/{iupd}", web::delete().to(delete))
-            .route("/debtpositions/{iupd}/publish", web::post().to(publish))
-            .route(
-                "/debtpositions/{iupd}/invalidate",
-                web::post().to(invalidate),
-            )
-            .route("/paymentoptions/paids/{nav}", web::post().to(paid_by_ec))
-            .route(
-                "/paymentoptions/{iuv}/debtposition",
-                web::get().to(get_by_iuv),
-            )
-            .route(
-                "/paymentoptions/{iuv}/transfers/{transferid}/report",
-                web::post().to(report_transfer),
-            )
-            .route("/paymentoptions/{nav}", web::get().to(get_option))
-            .route("/paymentoptions/{nav}/pay", web::post().to(pay))
-            .route(
-                "/paymentoptions/{nav}/notificationfee",
-                web::put().to(notification_fee),
-            ),
-    );
+/// Routes under `/organizations/{organizationfiscalcode}`.
+pub fn org_routes(scope: actix_web::Scope) -> actix_web::Scope {
+    scope
+        .route("/debtpositions", web::post().to(create))
+        .route("/debtpositions", web::get().to(list))
+        .route("/debtpositions/transfers", web::patch().to(replace_iban))
+        .route("/debtpositions/bulk", web::post().to(create_bulk))
+        .route("/debtpositions/{iupd}", web::get().to(get))
+        .route("/debtpositions/{iupd}", web::put().to(update))
+        .route("/debtpositions/{iupd}", web::delete().to(delete))
+        .route("/debtpositions/{iupd}/publish", web::post().to(publish))
+        .route(
+            "/debtpositions/{iupd}/invalidate",
+            web::post().to(invalidate),
+        )
+        .route("/paymentoptions/paids/{nav}", web::post().to(paid_by_ec))
+        .route(
+            "/paymentoptions/{iuv}/debtposition",
+            web::get().to(get_by_iuv),
+        )
+        .route(
+            "/paymentoptions/{iuv}/transfers/{transferid}/report",
+            web::post().to(report_transfer),
+        )
+        .route("/paymentoptions/{nav}", web::get().to(get_option))
+        .route("/paymentoptions/{nav}/pay", web::post().to(pay))
+        .route(
+            "/paymentoptions/{nav}/notificationfee",
+            web::put().to(notification_fee),
+        )
 }

@@ -2,6 +2,7 @@
 
 use chrono::NaiveDateTime;
 
+use super::xml::receipt::ReceiptFields;
 use super::xml::*;
 use crate::domain::nodo::{payable_option, NodoFault, Payer, Receipt, ReceiptStatus};
 use crate::domain::{
@@ -246,51 +247,34 @@ fn data_v2(
 }
 
 /// The fields of a receipt the gateway acts on; the rest stays in the stored XML.
-#[allow(clippy::too_many_arguments)]
-fn receipt(
-    version: u8,
-    receipt_id: &str,
-    notice_number: &str,
-    fiscal_code: &str,
-    outcome: &StOutcomeType,
-    creditor_reference_id: &str,
-    payment_amount: Amount,
-    fee: Option<Amount>,
-    payment_date_time: &Option<String>,
-    id_psp: &str,
-    psp_fiscal_code: &Option<String>,
-    psp_company: &str,
-    payment_method: &Option<String>,
-    debtor: &CtSubjectType,
-    payer: &Option<CtSubjectType>,
-) -> Result<Receipt, NodoFault> {
-    let payment_date_time = match payment_date_time {
+fn receipt(version: u8, x: &impl ReceiptFields) -> Result<Receipt, NodoFault> {
+    let payment_date_time = match x.payment_date_time() {
         None => None,
         Some(text) => Some(domain::time::parse_datetime(text).ok_or_else(|| {
             NodoFault::Syntax(format!("paymentDateTime '{text}' is not a date-time"))
         })?),
     };
     Ok(Receipt {
-        receipt_id: receipt_id.to_owned(),
-        notice_number: NoticeNumber::parse("noticeNumber", notice_number)
+        receipt_id: x.receipt_id().to_owned(),
+        notice_number: NoticeNumber::parse("noticeNumber", x.notice_number())
             .map_err(|e| NodoFault::Syntax(e.to_string()))?,
-        fiscal_code: fiscal_code.to_owned(),
-        outcome_ok: *outcome == StOutcomeType::Ok,
-        creditor_reference_id: creditor_reference_id.to_owned(),
-        payment_amount,
-        fee,
+        fiscal_code: x.fiscal_code().to_owned(),
+        outcome_ok: *x.outcome() == StOutcomeType::Ok,
+        creditor_reference_id: x.creditor_reference_id().to_owned(),
+        payment_amount: x.payment_amount(),
+        fee: x.fee(),
         payment_date_time,
-        id_psp: id_psp.to_owned(),
-        psp_fiscal_code: psp_fiscal_code.clone(),
-        psp_company: psp_company.to_owned(),
-        payment_method: payment_method.clone(),
+        id_psp: x.id_psp().to_owned(),
+        psp_fiscal_code: x.psp_fiscal_code().map(str::to_owned),
+        psp_company: x.psp_company_name().to_owned(),
+        payment_method: x.payment_method().map(str::to_owned),
         debtor_id: Some(
-            debtor
+            x.debtor()
                 .unique_identifier
                 .entity_unique_identifier_value
                 .clone(),
         ),
-        payer: payer.as_ref().map(|p| Payer {
+        payer: x.payer().map(|p| Payer {
             kind: match p.unique_identifier.entity_unique_identifier_type {
                 StEntityUniqueIdentifierType::F => "F".to_owned(),
                 StEntityUniqueIdentifierType::G => "G".to_owned(),
@@ -304,49 +288,11 @@ fn receipt(
 }
 
 fn receipt_of(request: &SoapRequest) -> Option<Result<Receipt, NodoFault>> {
-    Some(match request {
-        SoapRequest::SendRt(r) => {
-            let x = &r.receipt;
-            receipt(
-                1,
-                &x.receipt_id,
-                &x.notice_number,
-                &x.fiscal_code,
-                &x.outcome,
-                &x.creditor_reference_id,
-                x.payment_amount,
-                x.fee,
-                &x.payment_date_time,
-                &x.id_psp,
-                &x.psp_fiscal_code,
-                &x.psp_company_name,
-                &x.payment_method,
-                &x.debtor,
-                &x.payer,
-            )
-        }
-        SoapRequest::SendRtV2(r) => {
-            let x = &r.receipt;
-            receipt(
-                2,
-                &x.receipt_id,
-                &x.notice_number,
-                &x.fiscal_code,
-                &x.outcome,
-                &x.creditor_reference_id,
-                x.payment_amount,
-                x.fee,
-                &x.payment_date_time,
-                &x.id_psp,
-                &x.psp_fiscal_code,
-                &x.psp_company_name,
-                &x.payment_method,
-                &x.debtor,
-                &x.payer,
-            )
-        }
-        _ => return None,
-    })
+    match request {
+        SoapRequest::SendRt(r) => Some(receipt(1, &r.receipt)),
+        SoapRequest::SendRtV2(r) => Some(receipt(2, &r.receipt)),
+        _ => None,
+    }
 }
 
 fn send_rt_ok(op: Operation) -> SoapResponse {

@@ -7,6 +7,7 @@
 use super::generated::{
     CtQrCodeType, CtReceiptType, CtReceiptV2Type, CtSubjectType, PaDemandPaymentNoticeRequest,
 };
+use super::receipt::ReceiptFields;
 use super::SoapRequest;
 
 type Check = Result<(), String>;
@@ -48,111 +49,46 @@ fn demand(r: &PaDemandPaymentNoticeRequest) -> Check {
     )
 }
 
-/// The part shared by `ctReceipt` and `ctReceiptV2`.
-struct ReceiptCommon<'a> {
-    notice_number: &'a str,
-    fiscal_code: &'a str,
-    creditor_reference_id: &'a str,
-    description: &'a str,
-    company_name: &'a str,
-    debtor: &'a CtSubjectType,
-    payer: Option<&'a CtSubjectType>,
-    id_psp: &'a str,
-    psp_company_name: &'a str,
-    id_channel: &'a str,
-    channel_description: &'a str,
-    transfers: Vec<(&'a str, &'a str, &'a str)>, // fiscalCodePA, remittanceInformation, transferCategory
-}
-
-fn receipt_common(r: &ReceiptCommon<'_>) -> Check {
-    digits("receipt/noticeNumber", r.notice_number, 18)?;
-    digits("receipt/fiscalCode", r.fiscal_code, 11)?;
-    text("receipt/creditorReferenceId", r.creditor_reference_id, 35)?;
-    text("receipt/description", r.description, 140)?;
-    text("receipt/companyName", r.company_name, 140)?;
-    subject("receipt/debtor", r.debtor)?;
-    if let Some(payer) = r.payer {
+fn receipt_common(r: &impl ReceiptFields) -> Check {
+    digits("receipt/noticeNumber", r.notice_number(), 18)?;
+    digits("receipt/fiscalCode", r.fiscal_code(), 11)?;
+    text("receipt/creditorReferenceId", r.creditor_reference_id(), 35)?;
+    text("receipt/description", r.description(), 140)?;
+    text("receipt/companyName", r.company_name(), 140)?;
+    subject("receipt/debtor", r.debtor())?;
+    if let Some(payer) = r.payer() {
         subject("receipt/payer", payer)?;
     }
-    text("receipt/idPSP", r.id_psp, 35)?;
-    text("receipt/PSPCompanyName", r.psp_company_name, 70)?;
-    text("receipt/idChannel", r.id_channel, 35)?;
-    text("receipt/channelDescription", r.channel_description, 35)?;
-    if r.transfers.is_empty() || r.transfers.len() > 5 {
+    text("receipt/idPSP", r.id_psp(), 35)?;
+    text("receipt/PSPCompanyName", r.psp_company_name(), 70)?;
+    text("receipt/idChannel", r.id_channel(), 35)?;
+    text("receipt/channelDescription", r.channel_description(), 35)?;
+    let transfers = r.transfers();
+    if transfers.is_empty() || transfers.len() > 5 {
         return Err(format!(
             "receipt/transferList must hold 1 to 5 transfers, it has {}",
-            r.transfers.len()
+            transfers.len()
         ));
     }
-    for (fiscal_code_pa, remittance, category) in &r.transfers {
+    for (fiscal_code_pa, remittance, category) in &transfers {
         digits("transfer/fiscalCodePA", fiscal_code_pa, 11)?;
         text("transfer/remittanceInformation", remittance, 140)?;
         text("transfer/transferCategory", category, 140)?;
     }
-    Ok(())
+    opt_date("receipt/applicationDate", r.application_date())?;
+    opt_date("receipt/transferDate", r.transfer_date())
 }
 
 fn receipt_v1(r: &CtReceiptType) -> Check {
-    receipt_common(&ReceiptCommon {
-        notice_number: &r.notice_number,
-        fiscal_code: &r.fiscal_code,
-        creditor_reference_id: &r.creditor_reference_id,
-        description: &r.description,
-        company_name: &r.company_name,
-        debtor: &r.debtor,
-        payer: r.payer.as_ref(),
-        id_psp: &r.id_psp,
-        psp_company_name: &r.psp_company_name,
-        id_channel: &r.id_channel,
-        channel_description: &r.channel_description,
-        transfers: r
-            .transfer_list
-            .transfer
-            .iter()
-            .map(|t| {
-                (
-                    t.fiscal_code_pa.as_str(),
-                    t.remittance_information.as_str(),
-                    t.transfer_category.as_str(),
-                )
-            })
-            .collect(),
-    })?;
+    receipt_common(r)?;
     for t in &r.transfer_list.transfer {
         text("transfer/IBAN", &t.iban, 35)?;
     }
-    opt_date("receipt/applicationDate", r.application_date.as_deref())?;
-    opt_date("receipt/transferDate", r.transfer_date.as_deref())
+    Ok(())
 }
 
 fn receipt_v2(r: &CtReceiptV2Type) -> Check {
-    receipt_common(&ReceiptCommon {
-        notice_number: &r.notice_number,
-        fiscal_code: &r.fiscal_code,
-        creditor_reference_id: &r.creditor_reference_id,
-        description: &r.description,
-        company_name: &r.company_name,
-        debtor: &r.debtor,
-        payer: r.payer.as_ref(),
-        id_psp: &r.id_psp,
-        psp_company_name: &r.psp_company_name,
-        id_channel: &r.id_channel,
-        channel_description: &r.channel_description,
-        transfers: r
-            .transfer_list
-            .transfer
-            .iter()
-            .map(|t| {
-                (
-                    t.fiscal_code_pa.as_str(),
-                    t.remittance_information.as_str(),
-                    t.transfer_category.as_str(),
-                )
-            })
-            .collect(),
-    })?;
-    opt_date("receipt/applicationDate", r.application_date.as_deref())?;
-    opt_date("receipt/transferDate", r.transfer_date.as_deref())
+    receipt_common(r)
 }
 
 fn subject(field: &str, s: &CtSubjectType) -> Check {

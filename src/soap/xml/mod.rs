@@ -121,6 +121,7 @@
 mod envelope;
 mod facets;
 pub mod generated;
+pub mod receipt;
 mod render;
 #[cfg(test)]
 mod tests;
