@@ -219,13 +219,45 @@ pub fn connect_single(url: &DatabaseUrl) -> Result<DbConnection, String> {
     Ok(conn)
 }
 
-/// Runs `f` in a write transaction. SQLite takes the write lock up front (`BEGIN IMMEDIATE`), so
-/// concurrent writers queue on the busy timeout instead of failing; MySQL relies on row locks.
+static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+thread_local! {
+    static HOLDS_SQLITE_WRITER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Holds the process-wide SQLite writer turn (re-entrant within a thread).
+struct WriterTurn(Option<std::sync::MutexGuard<'static, ()>>);
+
+impl WriterTurn {
+    fn take(conn: &DbConnection) -> WriterTurn {
+        let sqlite = matches!(conn, DbConnection::Sqlite(_));
+        if !sqlite || HOLDS_SQLITE_WRITER.with(|h| h.get()) {
+            return WriterTurn(None);
+        }
+        let guard = SQLITE_WRITER.lock().unwrap_or_else(|e| e.into_inner());
+        HOLDS_SQLITE_WRITER.with(|h| h.set(true));
+        WriterTurn(Some(guard))
+    }
+}
+
+impl Drop for WriterTurn {
+    fn drop(&mut self) {
+        if self.0.is_some() {
+            HOLDS_SQLITE_WRITER.with(|h| h.set(false));
+        }
+    }
+}
+
+/// Runs `f` in a write transaction. SQLite takes the write lock up front (`BEGIN IMMEDIATE`), and
+/// this process's writers queue in order on a mutex rather than in SQLite's busy handler, which
+/// polls with sleeps of up to 100 ms (other processes still meet the busy timeout). MySQL relies on
+/// row locks.
 pub fn write_tx<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
     E: From<DieselError>,
 {
+    let _turn = WriterTurn::take(conn);
     match conn {
         DbConnection::Sqlite(c) => {
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?

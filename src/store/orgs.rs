@@ -195,19 +195,21 @@ pub fn revoke_key(
     Ok(n == 1)
 }
 
-/// The institution an active key belongs to.
+/// The institution an active key belongs to, in one query.
 pub fn authenticate(
     conn: &mut DbConnection,
     secret: &str,
 ) -> Result<Option<Organization>, StoreError> {
-    let org: Option<String> = api_keys::table
+    api_keys::table
+        .inner_join(
+            organizations::table
+                .on(organizations::fiscal_code.eq(api_keys::organization_fiscal_code)),
+        )
         .filter(api_keys::key_hash.eq(hash_key(secret)))
         .filter(api_keys::revoked_at.is_null())
-        .select(api_keys::organization_fiscal_code)
+        .select(OrgRecord::as_select())
         .first(conn)
-        .optional()?;
-    match org {
-        Some(fc) => find_org(conn, &fc),
-        None => Ok(None),
-    }
+        .optional()?
+        .map(OrgRecord::into_domain)
+        .transpose()
 }

@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::stations;
+use super::schema::{organizations, stations};
 use super::{orgs, write_tx, DbConnection, StoreError};
 use crate::domain::nodo::NodoFault;
 use crate::domain::{DomainError, OrgFiscalCode};
@@ -91,25 +91,37 @@ pub fn list_stations(conn: &mut DbConnection) -> Result<Vec<Station>, StoreError
 }
 
 /// Checks the caller of a Nodo request, in pagoPA's order: the institution, its broker, the station.
+/// One query: the institution with its stations.
 pub fn check_caller(
     conn: &mut DbConnection,
     id_pa: &str,
     id_broker_pa: &str,
     id_station: &str,
 ) -> Result<Result<(), NodoFault>, StoreError> {
-    if orgs::find_org(conn, id_pa)?.is_none() {
+    let links: Vec<(String, Option<String>, Option<String>)> = organizations::table
+        .left_join(
+            stations::table.on(stations::organization_fiscal_code.eq(organizations::fiscal_code)),
+        )
+        .filter(organizations::fiscal_code.eq(id_pa))
+        .select((
+            organizations::fiscal_code,
+            stations::broker_id.nullable(),
+            stations::station_id.nullable(),
+        ))
+        .load(conn)?;
+    if links.is_empty() {
         return Ok(Err(NodoFault::UnknownDomain(id_pa.to_owned())));
     }
-    let links: Vec<Station> = stations::table
-        .filter(stations::organization_fiscal_code.eq(id_pa))
-        .select(Station::as_select())
-        .load(conn)?;
-    if !links.iter().any(|s| s.broker_id == id_broker_pa) {
+    let brokered = |(_, broker, _): &&(String, Option<String>, Option<String>)| {
+        broker.as_deref() == Some(id_broker_pa)
+    };
+    if !links.iter().any(|l| brokered(&l)) {
         return Ok(Err(NodoFault::WrongBroker(id_broker_pa.to_owned())));
     }
     if !links
         .iter()
-        .any(|s| s.broker_id == id_broker_pa && s.station_id == id_station)
+        .filter(brokered)
+        .any(|(_, _, station)| station.as_deref() == Some(id_station))
     {
         return Ok(Err(NodoFault::WrongStation(id_station.to_owned())));
     }

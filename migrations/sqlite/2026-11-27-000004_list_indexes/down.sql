@@ -1,0 +1,1 @@
+DROP INDEX idx_po_org_due;
