@@ -187,6 +187,8 @@ pub fn connect(url: &DatabaseUrl, options: &PoolOptions) -> Result<DbPool, Strin
     };
     Pool::builder()
         .max_size(max_size.max(1))
+        // A local SQLite file cannot go away; a MySQL connection can (restart, failover).
+        .test_on_check_out(matches!(url, DatabaseUrl::Mysql(_)))
         .min_idle(Some(1))
         .connection_timeout(options.connection_timeout)
         .build(ConnectionManager { url: url.clone() })

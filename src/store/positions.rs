@@ -64,8 +64,23 @@ fn load_positions(conn: &mut DbConnection, ids: &[i64]) -> Result<Vec<Position>,
     Ok(loaded)
 }
 
+/// One position in three queries whose SQL does not vary, so the prepared statements are reused.
 pub(crate) fn load_one(conn: &mut DbConnection, id: i64) -> Result<Position, StoreError> {
-    load_positions(conn, &[id])?
+    let position: Vec<(i64, PositionRecord)> = pp::table
+        .filter(pp::id.eq(id))
+        .select((pp::id, PositionRecord::as_select()))
+        .load(conn)?;
+    let options: Vec<(i64, OptionRecord)> = po::table
+        .filter(po::payment_position_id.eq(id))
+        .order(po::id.asc())
+        .select((po::id, OptionRecord::as_select()))
+        .load(conn)?;
+    let transfers: Vec<TransferRecord> = tr::table
+        .inner_join(po::table)
+        .filter(po::payment_position_id.eq(id))
+        .select(TransferRecord::as_select())
+        .load(conn)?;
+    assemble(position, options, transfers)?
         .pop()
         .ok_or_else(|| StoreError::Corrupt(format!("position {id} vanished")))
 }
@@ -132,12 +147,23 @@ fn check_unique_options(
 ) -> Result<(), StoreError> {
     let iuvs: Vec<&str> = position.options.iter().map(|o| o.iuv.as_str()).collect();
     let navs: Vec<&str> = position.options.iter().map(|o| o.nav.as_str()).collect();
-    let taken: Vec<(String, String, i64)> = po::table
-        .filter(po::organization_fiscal_code.eq(position.organization_fiscal_code.as_str()))
-        .filter(po::iuv.eq_any(&iuvs).or(po::nav.eq_any(&navs)))
-        .filter(po::payment_position_id.ne(own_id.unwrap_or(-1)))
+    let org = position.organization_fiscal_code.as_str();
+    let others = own_id.unwrap_or(-1);
+    // Two lookups, one per unique index: an OR of both would scan the institution's options.
+    let mut taken: Vec<(String, String, i64)> = po::table
+        .filter(po::organization_fiscal_code.eq(org))
+        .filter(po::iuv.eq_any(&iuvs))
+        .filter(po::payment_position_id.ne(others))
         .select((po::iuv, po::nav, po::payment_position_id))
         .load(conn)?;
+    taken.extend(
+        po::table
+            .filter(po::organization_fiscal_code.eq(org))
+            .filter(po::nav.eq_any(&navs))
+            .filter(po::payment_position_id.ne(others))
+            .select((po::iuv, po::nav, po::payment_position_id))
+            .load::<(String, String, i64)>(conn)?,
+    );
     for (i, option) in position.options.iter().enumerate() {
         for (iuv, nav, _) in &taken {
             let (field, value) = if iuv == option.iuv.as_str() {
