@@ -20,17 +20,6 @@ use crate::domain::{PaymentOption, Position};
 /// within SQLite's 32,766 and MySQL's 65,535.
 const ROWS_PER_STATEMENT: usize = 500;
 
-/// Multi-row INSERT in one statement, on the concrete backend (the multi-backend lacks it).
-macro_rules! insert_rows {
-    ($conn:expr, $table:expr, $rows:expr) => {
-        match $conn {
-            DbConnection::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c)?,
-            #[cfg(feature = "mysql")]
-            DbConnection::Mysql(c) => diesel::insert_into($table).values($rows).execute(c)?,
-        }
-    };
-}
-
 /// Stores new positions with their options and transfers, in one transaction: all or none.
 /// Returns the ids of the positions, in input order.
 pub fn insert_positions(

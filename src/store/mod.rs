@@ -1,6 +1,22 @@
 //! Persistence: one diesel connection type over SQLite and MySQL/MariaDB, the pool, migrations
 //! and the transactions every multi-row change runs in.
 
+/// Multi-row INSERT in one statement, on the concrete backend (the multi-backend lacks it).
+/// Defined before the modules that use it.
+macro_rules! insert_rows {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        match $conn {
+            $crate::store::DbConnection::Sqlite(c) => {
+                diesel::insert_into($table).values($rows).execute(c)?
+            }
+            #[cfg(feature = "mysql")]
+            $crate::store::DbConnection::Mysql(c) => {
+                diesel::insert_into($table).values($rows).execute(c)?
+            }
+        }
+    };
+}
+
 pub mod bulk;
 pub mod events;
 pub mod models;

@@ -16,17 +16,6 @@ use crate::domain::{
 
 pub type Backend = <DbConnection as Connection>::Backend;
 
-/// Multi-row INSERT in one statement, on the concrete backend (the multi-backend lacks it).
-macro_rules! insert_rows {
-    ($conn:expr, $table:expr, $rows:expr) => {
-        match $conn {
-            DbConnection::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c)?,
-            #[cfg(feature = "mysql")]
-            DbConnection::Mysql(c) => diesel::insert_into($table).values($rows).execute(c)?,
-        }
-    };
-}
-
 /// What a change touched, so only that is written back.
 pub(crate) enum Change {
     /// Options and transfers replaced wholesale (PUT).
