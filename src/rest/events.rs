@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::model::datetime;
+use super::positions::parse_number;
 use super::{authorize, parse_json, ApiError, ApiResult};
 use crate::domain::{self, DomainError};
 use crate::metrics::Metrics;
@@ -202,18 +203,8 @@ pub async fn feed(
     query: web::Query<FeedQuery>,
 ) -> ApiResult<HttpResponse> {
     let org = authorize(&db, &req, &path).await?.org.fiscal_code;
-    let number = |name: &str, v: &Option<String>, default: i64, max: i64| match v.as_deref() {
-        None => Ok(default),
-        Some(t) => t
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (0..=max).contains(n))
-            .ok_or_else(|| {
-                ApiError::BadRequest(format!("{name}: '{t}' must be a number from 0 to {max}"))
-            }),
-    };
-    let after = number("after", &query.after, 0, i64::MAX)?;
-    let limit = number("limit", &query.limit, 100, 500)?.max(1);
+    let after = parse_number("after", query.after.as_deref(), 0, 0, i64::MAX)?;
+    let limit = parse_number("limit", query.limit.as_deref(), 100, 1, 500)?;
     let rows = db
         .run(move |c| outbox::feed(c, org.as_str(), after, limit))
         .await?;
@@ -341,26 +332,19 @@ pub async fn list_receipts(
     query: web::Query<ReceiptsQuery>,
 ) -> ApiResult<HttpResponse> {
     let org = authorize(&db, &req, &path).await?.org.fiscal_code;
-    let number =
-        |name: &str, v: &Option<String>, default: i64, min: i64, max: i64| match v.as_deref() {
-            None => Ok(default),
-            Some(t) => t
-                .parse::<i64>()
-                .ok()
-                .filter(|n| (min..=max).contains(n))
-                .ok_or_else(|| {
-                    ApiError::BadRequest(format!(
-                        "{name}: '{t}' must be a number from {min} to {max}"
-                    ))
-                }),
-        };
     let filter = ReceiptFilter {
         debtor: query.debtor.clone(),
         service: query.service.clone(),
         from: bound("from", &query.from, false)?,
         to: bound("to", &query.to, true)?,
-        page: number("pageNum", &query.page_num, 0, 0, i64::from(i32::MAX))?,
-        page_size: number("pageSize", &query.page_size, 20, 1, 100)?,
+        page: parse_number(
+            "pageNum",
+            query.page_num.as_deref(),
+            0,
+            0,
+            i64::from(i32::MAX),
+        )?,
+        page_size: parse_number("pageSize", query.page_size.as_deref(), 20, 1, 100)?,
     };
     if let (Some(from), Some(to)) = (filter.from, filter.to) {
         if from > to {

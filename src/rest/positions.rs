@@ -239,7 +239,7 @@ pub struct ListQuery {
     ordering: Option<String>,
 }
 
-fn parse_number(
+pub(crate) fn parse_number(
     name: &str,
     value: Option<&str>,
     default: i64,
