@@ -701,27 +701,19 @@ impl Position {
     /// After a payment or report: REPORTED if some plan (or single option) is fully reported,
     /// PAID if some plan is fully paid, PARTIALLY_PAID if anything was paid.
     fn recompute_payment_status(&mut self, now: NaiveDateTime) {
-        let mut groups: Vec<Vec<&PaymentOption>> = Vec::new();
-        let mut plan_index: Vec<&str> = Vec::new();
+        // Each plan is one group, each single option a group of its own.
+        let mut groups: Vec<(Option<&str>, Vec<&PaymentOption>)> = Vec::new();
         for option in &self.options {
-            match option.group_key() {
-                Some(plan) => match plan_index.iter().position(|p| *p == plan) {
-                    Some(i) => groups[i].push(option),
-                    None => {
-                        plan_index.push(plan);
-                        groups.push(vec![option]);
-                    }
-                },
-                None => {
-                    plan_index.push("");
-                    groups.push(vec![option]);
-                }
+            let key = option.group_key();
+            match groups.iter_mut().find(|(k, _)| key.is_some() && *k == key) {
+                Some((_, members)) => members.push(option),
+                None => groups.push((key, vec![option])),
             }
         }
         let reported = groups
             .iter()
-            .any(|g| g.iter().all(|o| o.status == OptionStatus::Reported));
-        let paid = groups.iter().any(|g| g.iter().all(|o| o.progressed()));
+            .any(|(_, g)| g.iter().all(|o| o.status == OptionStatus::Reported));
+        let paid = groups.iter().any(|(_, g)| g.iter().all(|o| o.progressed()));
         let any = self.options.iter().any(PaymentOption::progressed);
         let new_status = if reported {
             PositionStatus::Reported

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::model::datetime;
-use super::positions::parse_number;
+use super::positions::{day_bound, instant, parse_number};
 use super::{authorize, parse_json, ApiError, ApiResult};
 use crate::domain::{self, DomainError};
 use crate::metrics::Metrics;
@@ -299,23 +299,13 @@ pub struct ReceiptsQuery {
     to: Option<String>,
 }
 
+/// A day (`yyyy-MM-dd`, its start or end) or an exact date-time.
 fn bound(name: &str, value: &Option<String>, end_of_day: bool) -> ApiResult<Option<NaiveDateTime>> {
-    let Some(text) = value.as_deref() else {
-        return Ok(None);
-    };
-    if let Some(date) = domain::time::parse_date(text) {
-        let time = if end_of_day {
-            chrono::NaiveTime::from_hms_micro_opt(23, 59, 59, 999_999)
-        } else {
-            Some(chrono::NaiveTime::MIN)
-        };
-        return Ok(time.map(|t| date.and_time(t)));
+    let value = value.as_deref();
+    match value.and_then(domain::time::parse_date) {
+        Some(_) => day_bound(name, value, end_of_day),
+        None => instant(name, value),
     }
-    domain::time::parse_datetime(text).map(Some).ok_or_else(|| {
-        ApiError::BadRequest(format!(
-            "{name}: '{text}' is not a date (yyyy-MM-dd) or date-time"
-        ))
-    })
 }
 
 /// The institution's receipts, newest first; filters by debtor, IUV prefix and payment date.

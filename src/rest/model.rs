@@ -63,6 +63,15 @@ pub enum DebtorTypeModel {
     G,
 }
 
+impl From<DebtorType> for DebtorTypeModel {
+    fn from(kind: DebtorType) -> Self {
+        match kind {
+            DebtorType::Person => DebtorTypeModel::F,
+            DebtorType::LegalPerson => DebtorTypeModel::G,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct MetadataModel {
     pub key: String,
@@ -521,10 +530,7 @@ impl PaymentPositionModel {
         let d = &p.debtor;
         PaymentPositionModel {
             iupd: p.iupd.to_string(),
-            debtor_type: match d.kind {
-                DebtorType::Person => DebtorTypeModel::F,
-                DebtorType::LegalPerson => DebtorTypeModel::G,
-            },
+            debtor_type: d.kind.into(),
             pay_stand_in: Some(p.pay_stand_in),
             fiscal_code: d.fiscal_code.clone(),
             full_name: d.full_name.clone(),
@@ -766,10 +772,7 @@ impl PaymentPositionModelBaseResponse {
         PaymentPositionModelBaseResponse {
             iupd: p.iupd.to_string(),
             organization_fiscal_code: p.organization_fiscal_code.to_string(),
-            debtor_type: match p.debtor.kind {
-                DebtorType::Person => DebtorTypeModel::F,
-                DebtorType::LegalPerson => DebtorTypeModel::G,
-            },
+            debtor_type: p.debtor.kind.into(),
             company_name: p.company_name.clone(),
             office_name: p.office_name.clone(),
             inserted_date: p.inserted_date,
@@ -833,10 +836,7 @@ impl PaymentsWithDebtorInfoModelResponse {
             ),
             pay_stand_in: p.pay_stand_in,
             iupd: p.iupd.to_string(),
-            debtor_type: match d.kind {
-                DebtorType::Person => DebtorTypeModel::F,
-                DebtorType::LegalPerson => DebtorTypeModel::G,
-            },
+            debtor_type: d.kind.into(),
             fiscal_code: d.fiscal_code.clone(),
             full_name: d.full_name.clone(),
             street_name: d.street_name.clone(),

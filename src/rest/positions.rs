@@ -283,7 +283,7 @@ fn window(
     Ok(Some((from, to)))
 }
 
-fn day_bound(
+pub(crate) fn day_bound(
     name: &str,
     value: Option<&str>,
     end_of_day: bool,
@@ -303,7 +303,7 @@ fn day_bound(
         .transpose()
 }
 
-fn instant(name: &str, value: Option<&str>) -> ApiResult<Option<NaiveDateTime>> {
+pub(crate) fn instant(name: &str, value: Option<&str>) -> ApiResult<Option<NaiveDateTime>> {
     value
         .map(|text| {
             datetime::parse(text).ok_or_else(|| {

@@ -323,13 +323,8 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, StoreError> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.pool.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get()?;
-            f(&mut conn)
-        })
-        .await
-        .map_err(|e| StoreError::Unavailable(format!("database task failed: {e}")))?
+        self.run_with_timeout(self.pool.connection_timeout(), f)
+            .await
     }
 
     /// Like [`Db::run`], but gives up waiting for a connection after `timeout`.
