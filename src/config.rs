@@ -62,6 +62,9 @@ pub struct ServeConfig {
     /// Milliseconds the Nodo endpoint waits for a database connection before PAA_SYSTEM_ERROR.
     #[arg(long, env = "GPD_SOAP_DB_TIMEOUT_MS", default_value_t = 1000)]
     pub soap_db_timeout_ms: u64,
+    /// Where requests, jobs and deliveries read "now"; tests set a manual clock.
+    #[arg(skip)]
+    pub clock: crate::clock::Clock,
 }
 
 impl ServeConfig {

@@ -1,10 +1,14 @@
-//! gpd-gateway: debt positions for pagoPA, behind a GPD-compatible REST API.
+//! gpd-gateway: debt positions for pagoPA, behind a GPD-compatible REST API and the Nodo's
+//! paForNode SOAP interface.
+#![forbid(unsafe_code)]
 
 pub mod app;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod events;
+pub mod http;
 pub mod jobs;
 pub mod metrics;
 pub mod rest;

@@ -98,6 +98,25 @@ impl Receiver {
     }
 }
 
+/// Waits until the feed holds `n` events, all in `state`, and returns it: once no event is
+/// pending, no delivery can follow, so what the receiver got is final.
+async fn settled_feed(app: &TestApp, n: usize, state: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let feed = app
+            .get(&format!("/organizations/{ORG_A}/events?limit=500"))
+            .await
+            .body;
+        let events = feed["events"].as_array().cloned().unwrap_or_default();
+        let settled = events.len() == n && events.iter().all(|e| e["deliveryState"] == state);
+        if settled || Instant::now() > deadline {
+            assert!(settled, "events not settled as {n} {state}: {feed}");
+            return feed;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 fn fast_retries(c: &mut gpd_gateway::config::ServeConfig) {
     c.webhook_poll_ms = 20;
     c.webhook_backoff_base_ms = 100;
@@ -200,7 +219,7 @@ async fn payment_event_is_signed_and_complete(app: TestApp) {
             .fault_code(),
         "OK"
     );
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    settled_feed(&app, 2, "DELIVERED").await;
     assert_eq!(rx.received().len(), 2);
 
     let feed = app
@@ -278,17 +297,12 @@ async fn retries_until_the_endpoint_recovers(app: TestApp) {
     assert!(gaps[0] >= Duration::from_millis(75), "{gaps:?}");
     assert!(gaps[1] >= Duration::from_millis(155), "{gaps:?}");
     assert!(gaps[2] >= Duration::from_millis(315), "{gaps:?}");
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    let feed = settled_feed(&app, 1, "DELIVERED").await;
     assert_eq!(
         rx.received().len(),
         4,
         "delivered exactly once after recovery"
     );
-    let feed = app
-        .get(&format!("/organizations/{ORG_A}/events"))
-        .await
-        .body;
-    assert_eq!(feed["events"][0]["deliveryState"], "DELIVERED");
     assert_eq!(feed["events"][0]["attempts"], 4);
     assert_eq!(feed["events"][0]["type"], "position.invalidated");
 }
@@ -309,11 +323,7 @@ async fn dead_events_can_be_redelivered(backend: Backend) {
     )
     .await;
     rx.wait_for(3, Duration::from_secs(10)).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let feed = app
-        .get(&format!("/organizations/{ORG_A}/events"))
-        .await
-        .body;
+    let feed = settled_feed(&app, 1, "DEAD").await;
     let event = &feed["events"][0];
     assert_eq!(event["deliveryState"], "DEAD");
     assert_eq!(event["attempts"], 3);
@@ -360,11 +370,17 @@ async fn gone_disables_the_webhook(app: TestApp) {
     )
     .await;
     rx.wait_for(1, Duration::from_secs(5)).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let webhook = app
-        .get(&format!("/organizations/{ORG_A}/webhook"))
-        .await
-        .body;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let webhook = loop {
+        let webhook = app
+            .get(&format!("/organizations/{ORG_A}/webhook"))
+            .await
+            .body;
+        if webhook["enabled"] == false || Instant::now() > deadline {
+            break webhook;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
     assert_eq!(webhook["enabled"], false);
     assert!(webhook["disabledReason"].as_str().unwrap().contains("410"));
     assert!(
@@ -401,8 +417,9 @@ async fn crash_before_delivery_loses_nothing(backend: Backend) {
             .fault_code(),
         "OK"
     );
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // This instance has no delivery worker: the event waits in the outbox.
     assert!(rx.received().is_empty());
+    settled_feed(&app, 2, "PENDING").await;
     // A restarted instance delivers it.
     let (_, second) = start_server(&app.database_url, fast_retries).await;
     let got = rx.wait_for(2, Duration::from_secs(10)).await;
@@ -472,7 +489,7 @@ async fn two_workers_deliver_each_event_once(backend: Backend) {
     let (_, w1) = start_server(&app.database_url, fast_retries).await;
     let (_, w2) = start_server(&app.database_url, fast_retries).await;
     let got = rx.wait_for(500, Duration::from_secs(60)).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    settled_feed(&app, 500, "DELIVERED").await;
     let got_after = rx.received();
     assert_eq!(got.len(), 500);
     assert_eq!(got_after.len(), 500, "no event delivered twice");
@@ -492,11 +509,12 @@ async fn expiry_and_events_without_webhook(backend: Backend) {
         c.status_job_interval_secs = 1;
     })
     .await;
-    let due = chrono::Utc::now().naive_utc() + chrono::Duration::milliseconds(800);
+    let due = app.clock.now() + chrono::Duration::hours(1);
     let mut body = position("EXP", &iuv(1));
     body["switchToExpired"] = json!(true);
     body["paymentOption"][0]["dueDate"] = json!(due.format("%Y-%m-%dT%H:%M:%S%.3f").to_string());
     app.create(&body, true).await;
+    app.clock.advance(chrono::Duration::hours(2));
     // No webhook: the job's event is recorded for the feed only.
     let deadline = Instant::now() + Duration::from_secs(10);
     let feed = loop {

@@ -119,14 +119,14 @@ async fn publish_at_create_is_case_insensitive(app: TestApp) {
 }
 
 async fn published_becomes_valid_at_read_time(app: TestApp) {
-    let validity = chrono::Utc::now().naive_utc() + chrono::Duration::milliseconds(1500);
+    let validity = app.clock.now() + chrono::Duration::hours(1);
     let mut body = position("LAZY", &iuv(20));
     body["validityDate"] = json!(validity.format("%Y-%m-%dT%H:%M:%S%.3f").to_string());
     let created = app.create(&body, true).await;
     assert_eq!(created["status"], "PUBLISHED");
     let listed = app.get(&path("debtpositions?status=PUBLISHED")).await;
     assert_eq!(listed.body["page_info"]["items_found"], 1);
-    tokio::time::sleep(std::time::Duration::from_millis(2000)).await;
+    app.clock.advance(chrono::Duration::hours(2));
     assert_eq!(
         app.get(&path("debtpositions/LAZY")).await.body["status"],
         "VALID"
@@ -558,13 +558,13 @@ async fn iban_bulk_replacement(app: TestApp) {
 }
 
 async fn expiry_at_read_time_and_by_the_job(app: TestApp) {
-    let due = chrono::Utc::now().naive_utc() + chrono::Duration::milliseconds(1200);
+    let due = app.clock.now() + chrono::Duration::hours(1);
     let mut body = position("EXP", &iuv(80));
     body["switchToExpired"] = json!(true);
     body["paymentOption"][0]["dueDate"] = json!(due.format("%Y-%m-%dT%H:%M:%S%.3f").to_string());
     body["paymentOption"][0]["retentionDate"] = json!("2031-01-01T00:00:00");
     assert_eq!(app.create(&body, true).await["status"], "VALID");
-    tokio::time::sleep(std::time::Duration::from_millis(1700)).await;
+    app.clock.advance(chrono::Duration::hours(2));
     assert_eq!(
         app.get(&path("debtpositions/EXP")).await.body["status"],
         "EXPIRED"
@@ -586,20 +586,13 @@ async fn expiry_at_read_time_and_by_the_job(app: TestApp) {
 
     let url = gpd_gateway::store::DatabaseUrl::parse(&app.database_url).unwrap();
     let mut conn = gpd_gateway::store::connect_single(&url).unwrap();
-    let changed = gpd_gateway::store::positions::persist_time_transitions(
-        &mut conn,
-        gpd_gateway::domain::now(),
-        10,
-    )
-    .unwrap();
+    let changed =
+        gpd_gateway::store::positions::persist_time_transitions(&mut conn, app.clock.now(), 10)
+            .unwrap();
     assert_eq!(changed, 1);
     assert_eq!(
-        gpd_gateway::store::positions::persist_time_transitions(
-            &mut conn,
-            gpd_gateway::domain::now(),
-            10
-        )
-        .unwrap(),
+        gpd_gateway::store::positions::persist_time_transitions(&mut conn, app.clock.now(), 10)
+            .unwrap(),
         0
     );
     let org = gpd_gateway::domain::OrgFiscalCode::parse("org", ORG_A).unwrap();

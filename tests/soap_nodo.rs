@@ -138,7 +138,7 @@ async fn verify_faults(app: TestApp) {
         "PAA_PAGAMENTO_DUPLICATO"
     );
 
-    let due = chrono::Utc::now().naive_utc() + chrono::Duration::milliseconds(1200);
+    let due = app.clock.now() + chrono::Duration::hours(1);
     let mut expiring = position("EXPIRING", &iuv(16));
     expiring["switchToExpired"] = json!(true);
     expiring["paymentOption"][0]["dueDate"] =
@@ -148,7 +148,7 @@ async fn verify_faults(app: TestApp) {
         app.soap(None, verify(ORG_A, &nav(16))).await.fault_code(),
         "OK"
     );
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    app.clock.advance(chrono::Duration::hours(2));
     assert_eq!(
         fault(&app.soap(None, verify(ORG_A, &nav(16))).await),
         "PAA_PAGAMENTO_SCADUTO"

@@ -8,7 +8,7 @@ use hmac::{Hmac, Mac};
 use rand::Rng;
 use sha2::Sha256;
 
-use crate::domain;
+use crate::clock::Clock;
 use crate::metrics::Metrics;
 use crate::store::events::{self as outbox, Attempt, Claimed};
 use crate::store::Db;
@@ -94,13 +94,14 @@ async fn deliver(client: &reqwest::Client, event: &Claimed) -> Result<u16, (Opti
 
 async fn attempt(
     client: &reqwest::Client,
+    clock: &Clock,
     config: &DeliveryConfig,
     metrics: &Metrics,
     event: &Claimed,
 ) -> Attempt {
     match deliver(client, event).await {
         Ok(status) => {
-            let age = (domain::now() - event.created_at)
+            let age = (clock.now() - event.created_at)
                 .to_std()
                 .unwrap_or_default();
             metrics.delivered(age);
@@ -127,7 +128,7 @@ async fn attempt(
             Attempt::Failed {
                 status,
                 error,
-                next: domain::now() + delay,
+                next: clock.now() + delay,
                 give_up,
             }
         }
@@ -135,7 +136,7 @@ async fn attempt(
 }
 
 /// Claims due events and delivers them, forever. Safe to run in any number of instances.
-pub async fn run_worker(db: Db, config: DeliveryConfig, metrics: Arc<Metrics>) {
+pub async fn run_worker(db: Db, clock: Clock, config: DeliveryConfig, metrics: Arc<Metrics>) {
     let client = match reqwest::Client::builder()
         .timeout(config.request_timeout)
         .build()
@@ -152,8 +153,9 @@ pub async fn run_worker(db: Db, config: DeliveryConfig, metrics: Arc<Metrics>) {
         let token = uuid::Uuid::new_v4().to_string();
         let claim_token = token.clone();
         let batch = config.batch;
+        let now = clock.now();
         let claimed = db
-            .run(move |c| outbox::claim(c, &claim_token, domain::now(), lease, batch))
+            .run(move |c| outbox::claim(c, &claim_token, now, lease, batch))
             .await;
         let claimed = match claimed {
             Ok(events) => events,
@@ -166,12 +168,19 @@ pub async fn run_worker(db: Db, config: DeliveryConfig, metrics: Arc<Metrics>) {
         let full = claimed.len() as i64 >= config.batch;
         stream::iter(claimed)
             .for_each_concurrent(config.concurrency, |event| {
-                let (db, client, config, metrics, token) =
-                    (db.clone(), &client, &config, &metrics, token.clone());
+                let (db, client, clock, config, metrics, token) = (
+                    db.clone(),
+                    &client,
+                    &clock,
+                    &config,
+                    &metrics,
+                    token.clone(),
+                );
                 async move {
-                    let outcome = attempt(client, config, metrics, &event).await;
+                    let outcome = attempt(client, clock, config, metrics, &event).await;
+                    let now = clock.now();
                     let result = db
-                        .run(move |c| outbox::finish(c, &event, &token, &outcome, domain::now()))
+                        .run(move |c| outbox::finish(c, &event, &token, &outcome, now))
                         .await;
                     if let Err(e) = result {
                         log::warn!("cannot record a delivery attempt: {e}");

@@ -2,20 +2,21 @@
 
 use std::time::Duration;
 
-use crate::domain;
+use crate::clock::Clock;
 use crate::store::{positions, Db};
 
 pub const TRANSITION_BATCH: i64 = 200;
 
 /// Every `interval`, stores PUBLISHED->VALID and VALID->EXPIRED transitions that came due.
 /// Reads never wait for it: they evaluate the status at read time.
-pub async fn run_status_transitions(db: Db, interval: Duration) {
+pub async fn run_status_transitions(db: Db, clock: Clock, interval: Duration) {
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
+        let now = clock.now();
         match db
-            .run(|c| positions::persist_time_transitions(c, domain::now(), TRANSITION_BATCH))
+            .run(move |c| positions::persist_time_transitions(c, now, TRANSITION_BATCH))
             .await
         {
             Ok(0) => {}

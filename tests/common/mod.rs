@@ -7,6 +7,7 @@ pub mod xsd;
 use std::time::Duration;
 
 use gpd_gateway::app::Application;
+use gpd_gateway::clock::Clock;
 use gpd_gateway::config::{DatabaseConfig, ServeConfig};
 use gpd_gateway::domain::{self, OrgFiscalCode, Organization, SegregationCode};
 use gpd_gateway::store::{self, orgs, DatabaseUrl};
@@ -30,6 +31,8 @@ pub struct TestApp {
     pub key_a: String,
     pub key_b: String,
     pub backend: Backend,
+    /// The server's clock: tests move it instead of sleeping.
+    pub clock: Clock,
     _dir: tempfile::TempDir,
     mysql_database: Option<String>,
 }
@@ -113,7 +116,13 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut ServeConfi
     let (database_url, mysql_database) = database_url(backend, &dir);
     let key_a = register(&database_url, ORG_A, &[]);
     let key_b = register(&database_url, ORG_B, &[]);
-    let (base, _) = start_server(&database_url, tweak).await;
+    let clock = Clock::shifted();
+    let server_clock = clock.clone();
+    let (base, _) = start_server(&database_url, move |config| {
+        config.clock = server_clock;
+        tweak(config)
+    })
+    .await;
     TestApp {
         base,
         client: reqwest::Client::builder()
@@ -124,6 +133,7 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut ServeConfi
         key_a,
         key_b,
         backend,
+        clock,
         _dir: dir,
         mysql_database,
     }
