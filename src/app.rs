@@ -1,4 +1,5 @@
-//! The HTTP server: routes, request ids, access log, uniform error bodies.
+//! The HTTP server: routes, request ids, access log, and error bodies in each face's format
+//! (ProblemJson for REST, SOAP faults for the Nodo).
 
 use std::net::{SocketAddr, TcpListener};
 use std::time::Instant;
@@ -7,14 +8,14 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Server, Service, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
-use actix_web::{web, App, HttpServer};
+use actix_web::{web, App, HttpResponse, HttpServer};
 
 use crate::config::{DatabaseConfig, ServeConfig};
+use crate::http::{request_id, MAX_BODY, REQUEST_ID};
 use crate::metrics::Metrics;
 use crate::rest::{self, system::Environment};
+use crate::soap;
 use crate::store::{self, DatabaseUrl, Db, PoolOptions};
-
-pub const REQUEST_ID: &str = "x-request-id";
 
 pub struct Application {
     addr: SocketAddr,
@@ -24,16 +25,17 @@ pub struct Application {
     metrics: std::sync::Arc<Metrics>,
 }
 
-fn request_id(value: Option<&HeaderValue>) -> String {
-    value
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
-        .map(str::to_owned)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+/// The body of an error that has none of its face's format yet (unknown route, wrong method,
+/// oversized payload...): a SOAP fault under the Nodo's paths, ProblemJson elsewhere.
+fn error_body(path: &str, status: StatusCode, detail: String) -> HttpResponse {
+    if soap::endpoint::is_soap_path(path) {
+        soap::endpoint::plain_fault(status, &detail)
+    } else {
+        rest::problem(status, detail)
+    }
 }
 
-/// Gives an error in plain text (unknown route, oversized payload...) the ProblemJson shape.
-fn as_problem<B: MessageBody + 'static>(res: ServiceResponse<B>) -> ServiceResponse {
+fn with_error_body<B: MessageBody + 'static>(res: ServiceResponse<B>) -> ServiceResponse {
     let status = res.status();
     let plain = res
         .headers()
@@ -48,8 +50,13 @@ fn as_problem<B: MessageBody + 'static>(res: ServiceResponse<B>) -> ServiceRespo
         .error()
         .map(|e| e.to_string())
         .unwrap_or_else(|| status.canonical_reason().unwrap_or("Error").to_owned());
+    let kept = res.headers().get(header::ALLOW).cloned();
     let (req, _) = res.into_parts();
-    ServiceResponse::new(req, rest::problem(status, detail))
+    let mut body = error_body(req.path(), status, detail);
+    if let Some(allow) = kept {
+        body.headers_mut().insert(header::ALLOW, allow);
+    }
+    ServiceResponse::new(req, body)
 }
 
 impl Application {
@@ -67,6 +74,7 @@ impl Application {
         let data = web::Data::new(db.clone());
         let environment = web::Data::new(Environment(config.environment.clone()));
         let soap = web::Data::new(config.soap());
+        let clock = web::Data::new(config.clock.clone());
         let metrics = web::Data::new(Metrics::default());
         let observed = metrics.clone();
         let metrics_handle = metrics.clone().into_inner();
@@ -77,21 +85,29 @@ impl Application {
                 .app_data(environment.clone())
                 .app_data(soap.clone())
                 .app_data(metrics.clone())
-                .app_data(web::PayloadConfig::new(rest::MAX_JSON_BODY))
+                .app_data(clock.clone())
+                .app_data(web::PayloadConfig::new(MAX_BODY))
                 .configure(rest::configure)
-                .configure(crate::soap::endpoint::configure)
-                .default_service(web::to(|| async {
-                    rest::problem(StatusCode::NOT_FOUND, "No such endpoint")
+                .configure(soap::endpoint::configure)
+                .default_service(web::to(|req: actix_web::HttpRequest| async move {
+                    error_body(
+                        req.path(),
+                        StatusCode::NOT_FOUND,
+                        "No such endpoint".to_owned(),
+                    )
                 }))
                 .wrap_fn(move |req, srv| {
                     let metrics = observed.clone();
                     let id = request_id(req.headers().get(REQUEST_ID));
                     let method = req.method().clone();
-                    let path = req.path().to_owned();
+                    let target = req
+                        .uri()
+                        .path_and_query()
+                        .map_or_else(|| req.path().to_owned(), |p| p.as_str().to_owned());
                     let started = Instant::now();
                     let fut = srv.call(req);
                     async move {
-                        let mut res = as_problem(fut.await?);
+                        let mut res = with_error_body(fut.await?);
                         let route = res
                             .request()
                             .match_pattern()
@@ -107,7 +123,7 @@ impl Application {
                                 .insert(HeaderName::from_static(REQUEST_ID), value);
                         }
                         log::info!(
-                            "{method} {path} {} {:.1}ms request_id={id}",
+                            "{method} {target} {} {:.1}ms request_id={id}",
                             res.status().as_u16(),
                             started.elapsed().as_secs_f64() * 1000.0
                         );
@@ -147,12 +163,14 @@ impl Application {
     pub async fn run(self) -> std::io::Result<()> {
         let job = tokio::spawn(crate::jobs::run_status_transitions(
             self.db.clone(),
+            self.config.clock.clone(),
             self.config.status_job_interval(),
         ));
         let delivery = self.config.delivery();
         let worker = delivery.enabled.then(|| {
             tokio::spawn(crate::events::run_worker(
                 self.db.clone(),
+                self.config.clock.clone(),
                 delivery,
                 self.metrics.clone(),
             ))

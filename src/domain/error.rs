@@ -47,4 +47,15 @@ impl DomainError {
     pub fn invalid(path: impl Into<String>, message: impl Into<String>) -> Self {
         DomainError::Validation(FieldError::new(path, message))
     }
+
+    /// The same error with its field path placed under `parent` (`parent.path`).
+    pub fn within(self, parent: &str) -> Self {
+        match self {
+            DomainError::Validation(mut f) => {
+                f.path = format!("{parent}.{}", f.path);
+                DomainError::Validation(f)
+            }
+            other => other,
+        }
+    }
 }

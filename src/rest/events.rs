@@ -1,14 +1,16 @@
 //! Webhook settings, the event feed, receipts, and the metrics endpoint.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::caller::Caller;
 use super::model::datetime;
-use super::positions::{day_bound, instant, parse_number};
-use super::{authorize, parse_json, ApiError, ApiResult};
-use crate::domain::{self, DomainError};
+use super::params::{OptionKey, Param, Query};
+use super::query::{self, day_or_instant};
+use super::{parse_json, resource, ApiError, ApiResult};
+use crate::domain::DomainError;
 use crate::metrics::Metrics;
 use crate::store::receipts::{self, ReceiptFilter};
 use crate::store::webhooks::{self, Webhook};
@@ -56,15 +58,15 @@ pub struct WebhookUpdateModel {
     params(("organizationfiscalcode" = String, Path)),
     responses((status = 200, body = WebhookModel), (status = 404, body = super::model::ProblemJson)),
     security(("ApiKey" = [])))]
-pub async fn get_webhook(
-    db: web::Data<Db>,
-    req: HttpRequest,
-    path: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    let org = authorize(&db, &req, &path).await?.org.fiscal_code;
+pub async fn get_webhook(db: web::Data<Db>, caller: Caller) -> ApiResult<HttpResponse> {
+    let org = caller.fiscal_code().clone();
     let hook = db.run(move |c| webhooks::get(c, &org)).await?;
-    let hook =
-        hook.ok_or_else(|| ApiError::NotFound(format!("organization {path} has no webhook")))?;
+    let hook = hook.ok_or_else(|| {
+        ApiError::NotFound(format!(
+            "organization {} has no webhook",
+            caller.fiscal_code()
+        ))
+    })?;
     Ok(HttpResponse::Ok().json(WebhookModel::from_store(hook, false)))
 }
 
@@ -75,15 +77,12 @@ pub async fn get_webhook(
     security(("ApiKey" = [])))]
 pub async fn put_webhook(
     db: web::Data<Db>,
-    req: HttpRequest,
-    path: web::Path<String>,
+    caller: Caller,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
-    let org = authorize(&db, &req, &path).await?.org.fiscal_code;
     let url = parse_json::<WebhookUpdateModel>(&body)?.url;
-    let (hook, created) = db
-        .run(move |c| webhooks::set(c, &org, &url, domain::now()))
-        .await?;
+    let (org, now) = (caller.org.fiscal_code, caller.now);
+    let (hook, created) = db.run(move |c| webhooks::set(c, &org, &url, now)).await?;
     let mut builder = if created {
         HttpResponse::Created()
     } else {
@@ -97,14 +96,10 @@ pub async fn put_webhook(
     params(("organizationfiscalcode" = String, Path)),
     responses((status = 200, body = WebhookModel), (status = 404, body = super::model::ProblemJson)),
     security(("ApiKey" = [])))]
-pub async fn delete_webhook(
-    db: web::Data<Db>,
-    req: HttpRequest,
-    path: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    let org = authorize(&db, &req, &path).await?.org.fiscal_code;
+pub async fn delete_webhook(db: web::Data<Db>, caller: Caller) -> ApiResult<HttpResponse> {
+    let (org, now) = (caller.org.fiscal_code, caller.now);
     let hook = db
-        .run(move |c| webhooks::disable(c, &org, "disabled by the institution", domain::now()))
+        .run(move |c| webhooks::disable(c, &org, "disabled by the institution", now))
         .await?;
     Ok(HttpResponse::Ok().json(WebhookModel::from_store(hook, false)))
 }
@@ -114,14 +109,10 @@ pub async fn delete_webhook(
     params(("organizationfiscalcode" = String, Path)),
     responses((status = 200, body = WebhookModel), (status = 404, body = super::model::ProblemJson)),
     security(("ApiKey" = [])))]
-pub async fn rotate_secret(
-    db: web::Data<Db>,
-    req: HttpRequest,
-    path: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    let org = authorize(&db, &req, &path).await?.org.fiscal_code;
+pub async fn rotate_secret(db: web::Data<Db>, caller: Caller) -> ApiResult<HttpResponse> {
+    let (org, now) = (caller.org.fiscal_code, caller.now);
     let hook = db
-        .run(move |c| webhooks::rotate_secret(c, &org, domain::now()))
+        .run(move |c| webhooks::rotate_secret(c, &org, now))
         .await?;
     Ok(HttpResponse::Ok().json(WebhookModel::from_store(hook, true)))
 }
@@ -196,39 +187,50 @@ pub struct FeedQuery {
         ("limit" = Option<i64>, Query, description = "1 to 500, default 100")),
     responses((status = 200, body = EventFeed), (status = 400, body = super::model::ProblemJson)),
     security(("ApiKey" = [])))]
-pub async fn feed(
-    db: web::Data<Db>,
-    req: HttpRequest,
-    path: web::Path<String>,
-    query: web::Query<FeedQuery>,
-) -> ApiResult<HttpResponse> {
-    let org = authorize(&db, &req, &path).await?.org.fiscal_code;
-    let after = parse_number("after", query.after.as_deref(), 0, 0, i64::MAX)?;
-    let limit = parse_number("limit", query.limit.as_deref(), 100, 1, 500)?;
+pub async fn feed(db: web::Data<Db>, caller: Caller<Query<FeedQuery>>) -> ApiResult<HttpResponse> {
+    let (org, Query(params)) = (caller.org.fiscal_code, caller.params);
+    let after = query::number("after", params.after.as_deref(), 0, 0, i64::MAX)?;
+    let limit = query::number("limit", params.limit.as_deref(), 100, 1, 500)?;
     let rows = db
         .run(move |c| outbox::feed(c, org.as_str(), after, limit))
         .await?;
     let next_cursor = rows.last().map_or(after, |e| e.id);
     let events = rows
         .into_iter()
-        .map(|e| EventModel {
-            cursor: e.id,
-            event_id: e.event_id,
-            event_type: e.event_type,
-            iupd: e.iupd,
-            created_at: e.created_at,
-            delivery_state: e.state,
-            attempts: e.attempts,
-            delivered_at: e.delivered_at,
-            last_status: e.last_status,
-            last_error: e.last_error,
-            event: serde_json::from_str(&e.body).unwrap_or(serde_json::Value::Null),
+        .map(|e| {
+            let event = serde_json::from_str(&e.body).map_err(|error| {
+                log::error!("event {} has a body that is not JSON: {error}", e.event_id);
+                ApiError::Internal("An unexpected error occurred; it has been logged".to_owned())
+            })?;
+            Ok(EventModel {
+                cursor: e.id,
+                event_id: e.event_id,
+                event_type: e.event_type,
+                iupd: e.iupd,
+                created_at: e.created_at,
+                delivery_state: e.state,
+                attempts: e.attempts,
+                delivered_at: e.delivered_at,
+                last_status: e.last_status,
+                last_error: e.last_error,
+                event,
+            })
         })
-        .collect();
+        .collect::<ApiResult<Vec<_>>>()?;
     Ok(HttpResponse::Ok().json(EventFeed {
         events,
         next_cursor,
     }))
+}
+
+/// `{eventId}` of the path.
+pub struct EventId(String);
+
+impl Param for EventId {
+    fn extract(req: &actix_web::HttpRequest) -> ApiResult<Self> {
+        let id = req.match_info().get("eventId").unwrap_or_default();
+        Ok(Self(id.to_owned()))
+    }
 }
 
 /// Schedules an event for delivery again now (also a DEAD or NO_WEBHOOK one).
@@ -236,20 +238,17 @@ pub async fn feed(
     params(("organizationfiscalcode" = String, Path), ("eventId" = String, Path)),
     responses((status = 202), (status = 404, body = super::model::ProblemJson)),
     security(("ApiKey" = [])))]
-pub async fn redeliver(
-    db: web::Data<Db>,
-    req: HttpRequest,
-    path: web::Path<(String, String)>,
-) -> ApiResult<HttpResponse> {
-    let (org_fc, event_id) = path.into_inner();
-    let org = authorize(&db, &req, &org_fc).await?.org.fiscal_code;
+pub async fn redeliver(db: web::Data<Db>, caller: Caller<EventId>) -> ApiResult<HttpResponse> {
+    let event_id = caller.params.0.clone();
+    let (org, now) = (caller.fiscal_code().clone(), caller.now);
     let id = event_id.clone();
     let found = db
-        .run(move |c| outbox::redeliver(c, org.as_str(), &id, domain::now()))
+        .run(move |c| outbox::redeliver(c, org.as_str(), &id, now))
         .await?;
     if !found {
         return Err(ApiError::NotFound(format!(
-            "no event {event_id} for organization {org_fc}"
+            "no event {event_id} for organization {}",
+            caller.fiscal_code()
         )));
     }
     Ok(HttpResponse::Accepted()
@@ -299,15 +298,6 @@ pub struct ReceiptsQuery {
     to: Option<String>,
 }
 
-/// A day (`yyyy-MM-dd`, its start or end) or an exact date-time.
-fn bound(name: &str, value: &Option<String>, end_of_day: bool) -> ApiResult<Option<NaiveDateTime>> {
-    let value = value.as_deref();
-    match value.and_then(domain::time::parse_date) {
-        Some(_) => day_bound(name, value, end_of_day),
-        None => instant(name, value),
-    }
-}
-
 /// The institution's receipts, newest first; filters by debtor, IUV prefix and payment date.
 #[utoipa::path(get, path = "/payments/{organizationfiscalcode}/receipts", tag = "Receipts",
     params(("organizationfiscalcode" = String, Path), ("pageNum" = Option<i64>, Query), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20"),
@@ -317,24 +307,22 @@ fn bound(name: &str, value: &Option<String>, end_of_day: bool) -> ApiResult<Opti
     security(("ApiKey" = [])))]
 pub async fn list_receipts(
     db: web::Data<Db>,
-    req: HttpRequest,
-    path: web::Path<String>,
-    query: web::Query<ReceiptsQuery>,
+    caller: Caller<Query<ReceiptsQuery>>,
 ) -> ApiResult<HttpResponse> {
-    let org = authorize(&db, &req, &path).await?.org.fiscal_code;
+    let (org, Query(params)) = (caller.org.fiscal_code, caller.params);
     let filter = ReceiptFilter {
-        debtor: query.debtor.clone(),
-        service: query.service.clone(),
-        from: bound("from", &query.from, false)?,
-        to: bound("to", &query.to, true)?,
-        page: parse_number(
+        debtor: params.debtor.clone(),
+        service: params.service.clone(),
+        from: day_or_instant("from", params.from.as_deref(), false)?,
+        to: day_or_instant("to", params.to.as_deref(), true)?,
+        page: query::number(
             "pageNum",
-            query.page_num.as_deref(),
+            params.page_num.as_deref(),
             0,
             0,
             i64::from(i32::MAX),
         )?,
-        page_size: parse_number("pageSize", query.page_size.as_deref(), 20, 1, 100)?,
+        page_size: query::number("pageSize", params.page_size.as_deref(), 20, 1, 100)?,
     };
     if let (Some(from), Some(to)) = (filter.from, filter.to) {
         if from > to {
@@ -373,13 +361,8 @@ pub async fn list_receipts(
     params(("organizationfiscalcode" = String, Path), ("iuv" = String, Path)),
     responses((status = 200, content_type = "application/xml", body = String), (status = 404, body = super::model::ProblemJson)),
     security(("ApiKey" = [])))]
-pub async fn get_receipt(
-    db: web::Data<Db>,
-    req: HttpRequest,
-    path: web::Path<(String, String)>,
-) -> ApiResult<HttpResponse> {
-    let (org_fc, iuv) = path.into_inner();
-    let org = authorize(&db, &req, &org_fc).await?.org.fiscal_code;
+pub async fn get_receipt(db: web::Data<Db>, caller: Caller<OptionKey>) -> ApiResult<HttpResponse> {
+    let (org, OptionKey(iuv)) = (caller.org.fiscal_code, caller.params);
     let key = iuv.clone();
     let document = db.run(move |c| receipts::document(c, &org, &key)).await?;
     let document = document.ok_or_else(|| {
@@ -391,28 +374,33 @@ pub async fn get_receipt(
 }
 
 /// Prometheus metrics: HTTP requests per route, outbox states, webhook deliveries.
-pub async fn metrics(db: web::Data<Db>, metrics: web::Data<Metrics>) -> HttpResponse {
-    let states = db.run(outbox::counts).await.unwrap_or_default();
-    HttpResponse::Ok()
+/// A database that does not answer makes it 503, so a scraper sees the gap instead of zeros.
+pub async fn metrics(db: web::Data<Db>, metrics: web::Data<Metrics>) -> ApiResult<HttpResponse> {
+    let states = db.run(outbox::counts).await?;
+    Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
-        .body(metrics.render(&states))
+        .body(metrics.render(&states)))
 }
 
 /// Routes under `/organizations/{organizationfiscalcode}`.
 pub fn org_routes(scope: actix_web::Scope) -> actix_web::Scope {
     scope
-        .route("/webhook", web::get().to(get_webhook))
-        .route("/webhook", web::put().to(put_webhook))
-        .route("/webhook", web::delete().to(delete_webhook))
-        .route("/webhook/rotate-secret", web::post().to(rotate_secret))
-        .route("/events", web::get().to(feed))
-        .route("/events/{eventId}/redeliver", web::post().to(redeliver))
+        .service(
+            resource("/webhook", "GET, PUT, DELETE")
+                .get(get_webhook)
+                .put(put_webhook)
+                .delete(delete_webhook),
+        )
+        .service(resource("/webhook/rotate-secret", "POST").post(rotate_secret))
+        .service(resource("/events", "GET").get(feed))
+        .service(resource("/events/{eventId}/redeliver", "POST").post(redeliver))
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/metrics", web::get().to(metrics)).service(
-        web::scope("/payments/{organizationfiscalcode}")
-            .route("/receipts", web::get().to(list_receipts))
-            .route("/receipts/{iuv}", web::get().to(get_receipt)),
-    );
+    cfg.service(resource("/metrics", "GET").get(metrics))
+        .service(
+            web::scope(&format!("/payments/{{{}}}", super::caller::ORG_PARAM))
+                .service(resource("/receipts", "GET").get(list_receipts))
+                .service(resource("/receipts/{iuv}", "GET").get(get_receipt)),
+        );
 }

@@ -1,22 +1,21 @@
 //! The institutions' REST API, wire-compatible with PagoPA's GPD v1.
 
+pub mod caller;
 pub mod events;
 pub mod model;
 pub mod openapi;
+pub mod params;
 pub mod positions;
+pub mod query;
 pub mod system;
 
 use actix_web::http::{header, StatusCode};
-use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{web, HttpResponse, ResponseError};
 use serde::de::DeserializeOwned;
 
-use crate::domain::{DomainError, OrgFiscalCode, Organization};
-use crate::store::{orgs, Db, StoreError};
+use crate::domain::DomainError;
+use crate::store::StoreError;
 use model::ProblemJson;
-
-pub const API_KEY_HEADER: &str = "Ocp-Apim-Subscription-Key";
-/// Largest JSON body accepted (a position with 100 options fits comfortably).
-pub const MAX_JSON_BODY: usize = 1024 * 1024;
 
 /// Every REST failure, mapped once to an HTTP status and a ProblemJson body.
 #[derive(Debug, thiserror::Error)]
@@ -127,55 +126,6 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
     Ok(value)
 }
 
-/// Parses the `toPublish`-style booleans case-insensitively (`True`, `FALSE`...).
-pub fn parse_bool(name: &str, value: Option<&str>) -> ApiResult<bool> {
-    match value.map(str::to_ascii_lowercase).as_deref() {
-        None | Some("false") => Ok(false),
-        Some("true") => Ok(true),
-        Some(other) => Err(ApiError::BadRequest(format!(
-            "{name}: '{other}' is not true or false"
-        ))),
-    }
-}
-
-/// The institution a request acts for, once its API key has been checked against the path.
-pub struct Caller {
-    pub org: Organization,
-}
-
-impl Caller {
-    pub fn fiscal_code(&self) -> &OrgFiscalCode {
-        &self.org.fiscal_code
-    }
-}
-
-/// Checks the `Ocp-Apim-Subscription-Key` header: 401 when missing or unknown, 403 when the key
-/// belongs to another institution than the one in the path.
-pub async fn authorize(db: &Db, req: &HttpRequest, path_org: &str) -> ApiResult<Caller> {
-    let key = req
-        .headers()
-        .get(API_KEY_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|k| !k.is_empty())
-        .ok_or_else(|| {
-            ApiError::Unauthorized(format!(
-                "Access denied: the {API_KEY_HEADER} header is missing"
-            ))
-        })?
-        .to_owned();
-    let org = db.run(move |c| orgs::authenticate(c, &key)).await?;
-    let org = org.ok_or_else(|| {
-        ApiError::Unauthorized("Access denied: the API key is not valid".to_owned())
-    })?;
-    if org.fiscal_code.as_str() != path_org {
-        return Err(ApiError::Forbidden(format!(
-            "This API key is not allowed to act for organization {path_org}"
-        )));
-    }
-    Ok(Caller { org })
-}
-
 /// Adds the position version as a strong ETag, for `If-Match` on PUT.
 pub fn with_etag(
     mut builder: actix_web::HttpResponseBuilder,
@@ -185,23 +135,18 @@ pub fn with_etag(
     builder
 }
 
-/// The version named by an `If-Match` header, if any.
-pub fn if_match(req: &HttpRequest) -> ApiResult<Option<i32>> {
-    let Some(value) = req.headers().get(header::IF_MATCH) else {
-        return Ok(None);
-    };
-    let text = value.to_str().unwrap_or_default().trim();
-    let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
-    text.parse::<i32>().map(Some).map_err(|_| {
-        ApiError::BadRequest(format!(
-            "If-Match: '{text}' is not a version returned in an ETag"
-        ))
-    })
+/// A resource whose other methods answer 405 with `Allow`.
+pub fn resource(path: &str, allow: &'static str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(move || async move {
+        HttpResponse::MethodNotAllowed()
+            .insert_header((header::ALLOW, allow))
+            .finish()
+    }))
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     system::configure(cfg);
     events::configure(cfg);
-    let org = web::scope("/organizations/{organizationfiscalcode}");
+    let org = web::scope(&format!("/organizations/{{{}}}", caller::ORG_PARAM));
     cfg.service(events::org_routes(positions::org_routes(org)));
 }

@@ -1,6 +1,7 @@
 //! The OpenAPI document, assembled from the handlers' annotations.
 
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use super::events::{
@@ -17,8 +18,54 @@ impl Modify for ApiKeyScheme {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "ApiKey",
-            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new(super::API_KEY_HEADER))),
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new(
+                crate::http::API_KEY_HEADER,
+            ))),
         );
+    }
+}
+
+/// Every operation behind the key can answer 401 (no or unknown key) and 403 (another
+/// institution's key), whatever its own annotation lists.
+struct KeyRefusals;
+
+impl Modify for KeyRefusals {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let problem = || {
+            ResponseBuilder::new().content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ProblemJson")))
+                    .build(),
+            )
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                if operation.security.is_none() {
+                    continue;
+                }
+                let responses = &mut operation.responses.responses;
+                responses.entry("401".to_owned()).or_insert_with(|| {
+                    problem()
+                        .description("The API key is missing or not valid")
+                        .build()
+                        .into()
+                });
+                responses.entry("403".to_owned()).or_insert_with(|| {
+                    problem()
+                        .description("The API key belongs to another institution")
+                        .build()
+                        .into()
+                });
+            }
+        }
     }
 }
 
@@ -40,6 +87,6 @@ impl Modify for ApiKeyScheme {
         PayPaymentOptionModel, UpdateTransferIbanMassiveModel, UpdateTransferIbanMassiveResponse, AppInfo, ProblemJson,
         WebhookModel, WebhookUpdateModel, EventModel, EventFeed, EventDocument, ReceiptModel, ReceiptsPage,
     )),
-    modifiers(&ApiKeyScheme),
+    modifiers(&ApiKeyScheme, &KeyRefusals),
 )]
 pub struct ApiDoc;

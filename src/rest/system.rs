@@ -48,7 +48,7 @@ pub async fn openapi_json() -> HttpResponse {
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/info", web::get().to(info))
-        .route("/health", web::get().to(health))
-        .route("/openapi.json", web::get().to(openapi_json));
+    cfg.service(super::resource("/info", "GET").get(info))
+        .service(super::resource("/health", "GET").get(health))
+        .service(super::resource("/openapi.json", "GET").get(openapi_json));
 }

@@ -7,11 +7,31 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::ops;
 use super::xml::{ko_response, parse_request, render_response, soap_fault, Operation, SoapError};
-use crate::domain::{self, nodo::NodoFault};
+use crate::clock::Clock;
+use crate::domain::nodo::NodoFault;
 use crate::store::Db;
 
 pub const SOAP_ACTION: &str = "SOAPAction";
+/// The endpoint the Nodo POSTs to (and GETs `?wsdl` from).
+pub const PATH: &str = "/paForNode";
+const SCHEMA_PATH: &str = "/xsd/";
 const XML: &str = "text/xml; charset=utf-8";
+
+/// Paths whose errors must be SOAP, never the REST API's JSON.
+pub fn is_soap_path(path: &str) -> bool {
+    path == PATH || path.starts_with("/paForNode/") || path.starts_with(SCHEMA_PATH)
+}
+
+/// A SOAP 1.1 fault for an error met before any operation was known (wrong method, oversized
+/// or unreadable body): `soapenv:Client` for the caller's mistakes, `soapenv:Server` for ours.
+pub fn plain_fault(status: StatusCode, message: &str) -> HttpResponse {
+    let code = if status.is_server_error() {
+        "Server"
+    } else {
+        "Client"
+    };
+    xml(status, soap_fault(code, message))
+}
 
 /// Settings of the Nodo endpoint.
 #[derive(Debug, Clone)]
@@ -105,6 +125,7 @@ fn unparsable(error: &SoapError, action: Option<&str>, body: &[u8]) -> HttpRespo
 /// Every paForNode operation, dispatched by SOAPAction or by the Body element.
 pub async fn pa_for_node(
     db: web::Data<Db>,
+    clock: web::Data<Clock>,
     config: web::Data<SoapConfig>,
     req: HttpRequest,
     body: web::Bytes,
@@ -112,7 +133,7 @@ pub async fn pa_for_node(
     if let Some(key) = &config.key {
         let given = req
             .headers()
-            .get(crate::rest::API_KEY_HEADER)
+            .get(crate::http::API_KEY_HEADER)
             .and_then(|v| v.to_str().ok());
         if given != Some(key.as_str()) {
             return xml(
@@ -136,9 +157,10 @@ pub async fn pa_for_node(
     let op = parsed.request.operation();
     let id_pa = parsed.request.id_pa().to_owned();
     let check_caller = config.check_caller;
+    let now = clock.now();
     let outcome = db
         .run_with_timeout(config.db_timeout, move |c| {
-            ops::execute(c, &parsed, check_caller, domain::now())
+            ops::execute(c, &parsed, check_caller, now)
         })
         .await;
     match outcome {
@@ -159,7 +181,7 @@ pub struct WsdlQuery {
 /// `GET /paForNode?wsdl`: the official WSDL, its address pointing at this server.
 pub async fn wsdl(req: HttpRequest, query: web::Query<WsdlQuery>) -> HttpResponse {
     if query.wsdl.is_none() && !req.query_string().eq_ignore_ascii_case("wsdl") {
-        return crate::rest::problem(
+        return plain_fault(
             StatusCode::NOT_FOUND,
             "GET /paForNode?wsdl gives the WSDL; operations are POSTed",
         );
@@ -175,12 +197,26 @@ pub async fn wsdl(req: HttpRequest, query: web::Query<WsdlQuery>) -> HttpRespons
 pub async fn schema(name: web::Path<String>) -> HttpResponse {
     match SCHEMAS.iter().find(|(n, _)| *n == name.as_str()) {
         Some((_, text)) => HttpResponse::Ok().content_type(XML).body(*text),
-        None => crate::rest::problem(StatusCode::NOT_FOUND, format!("no schema named {name}")),
+        None => plain_fault(StatusCode::NOT_FOUND, &format!("no schema named {name}")),
     }
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/paForNode", web::post().to(pa_for_node))
-        .route("/paForNode", web::get().to(wsdl))
-        .route("/xsd/{name}", web::get().to(schema));
+    cfg.service(
+        web::resource(PATH)
+            .post(pa_for_node)
+            .get(wsdl)
+            .default_service(web::to(|| async {
+                let mut res = plain_fault(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "POST the SOAP request, or GET ?wsdl",
+                );
+                res.headers_mut().insert(
+                    actix_web::http::header::ALLOW,
+                    actix_web::http::header::HeaderValue::from_static("GET, POST"),
+                );
+                res
+            })),
+    )
+    .service(web::resource("/xsd/{name}").get(schema));
 }

@@ -1,0 +1,88 @@
+//! The `Caller` extractor: the API key is checked once, before the handler runs; the handler
+//! receives the institution it may act for, the instant of the request and, checked after the
+//! key, its parameters `P` (path, query, headers: see [`super::params`]).
+
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpRequest};
+use chrono::NaiveDateTime;
+use futures_util::future::LocalBoxFuture;
+
+use super::params::Param;
+use super::ApiError;
+use crate::clock::Clock;
+use crate::domain::{OrgFiscalCode, Organization};
+use crate::http::{header_text, API_KEY_HEADER};
+use crate::store::{orgs, Db};
+
+/// The path segment naming the institution a request acts for.
+pub const ORG_PARAM: &str = "organizationfiscalcode";
+
+/// The institution a request acts for, once its API key has been checked against the path.
+pub struct Caller<P = ()> {
+    pub org: Organization,
+    /// The instant this request is handled at, from the app's clock.
+    pub now: NaiveDateTime,
+    pub params: P,
+}
+
+impl<P> Caller<P> {
+    pub fn fiscal_code(&self) -> &OrgFiscalCode {
+        &self.org.fiscal_code
+    }
+}
+
+fn app_data<T: 'static>(req: &HttpRequest) -> Result<web::Data<T>, ApiError> {
+    req.app_data::<web::Data<T>>().cloned().ok_or_else(|| {
+        ApiError::Internal(format!(
+            "the app is missing its {}",
+            std::any::type_name::<T>()
+        ))
+    })
+}
+
+/// 401 when the key is missing or unknown, 403 when it belongs to another institution than
+/// the one in the path.
+async fn authenticate(
+    db: web::Data<Db>,
+    key: Option<String>,
+    path_org: String,
+) -> Result<Organization, ApiError> {
+    let key = key.ok_or_else(|| {
+        ApiError::Unauthorized(format!(
+            "Access denied: the {API_KEY_HEADER} header is missing"
+        ))
+    })?;
+    let org = db.run(move |c| orgs::authenticate(c, &key)).await?;
+    let org = org.ok_or_else(|| {
+        ApiError::Unauthorized("Access denied: the API key is not valid".to_owned())
+    })?;
+    if org.fiscal_code.as_str() != path_org {
+        return Err(ApiError::Forbidden(format!(
+            "This API key is not allowed to act for organization {path_org}"
+        )));
+    }
+    Ok(org)
+}
+
+impl<P: Param + 'static> FromRequest for Caller<P> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let key = header_text(req, API_KEY_HEADER).map(str::to_owned);
+        let path_org = req.match_info().get(ORG_PARAM).map(str::to_owned);
+        let services = app_data::<Db>(req).and_then(|db| Ok((db, app_data::<Clock>(req)?)));
+        let req = req.clone();
+        Box::pin(async move {
+            let (db, clock) = services?;
+            let path_org = path_org
+                .ok_or_else(|| ApiError::Internal(format!("route without {{{ORG_PARAM}}}")))?;
+            let org = authenticate(db, key, path_org).await?;
+            Ok(Caller {
+                org,
+                now: clock.now(),
+                params: P::extract(&req)?,
+            })
+        })
+    }
+}
