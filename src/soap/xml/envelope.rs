@@ -35,6 +35,9 @@ pub(crate) struct BodyChild {
     /// declarations of its ancestors (Envelope, Body) copied onto it, so that it
     /// is a standalone document.
     pub xml: String,
+    /// The first element inside the payload that carries a namespace, in Clark notation. The
+    /// schema's local elements are unqualified, so such an element is not the schema's.
+    pub qualified_descendant: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -258,6 +261,7 @@ fn walk(text: &str) -> Result<BodyChild, SoapError> {
                         namespace: ns,
                         local_name: local,
                         xml: String::new(),
+                        qualified_descendant: None,
                     };
                     let name_end = start_pos + 1 + e.name().as_ref().len();
                     let own = declared_prefixes(e);
@@ -285,7 +289,18 @@ fn walk(text: &str) -> Result<BodyChild, SoapError> {
                 event => check_ignorable(event, "the SOAP Body")?,
             },
             Stage::Payload(depth) => match event {
-                Event::Start(_) => stage = Stage::Payload(deeper(depth)?),
+                Event::Start(ref e) | Event::Empty(ref e) => {
+                    if let Some((_, _, child)) = payload.as_mut() {
+                        if child.qualified_descendant.is_none() {
+                            if let (Some(ns), local) = resolve_element(&reader, e)? {
+                                child.qualified_descendant = Some(display_name(Some(&ns), &local));
+                            }
+                        }
+                    }
+                    if matches!(event, Event::Start(_)) {
+                        stage = Stage::Payload(deeper(depth)?);
+                    }
+                }
                 Event::End(_) if depth == 1 => {
                     let (start, name_end, child) = payload.take().expect("payload start recorded");
                     let end = reader.buffer_position() as usize;

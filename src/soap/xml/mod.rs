@@ -415,6 +415,16 @@ pub fn parse_request(body: &[u8], soap_action: Option<&str>) -> Result<ParsedReq
     };
 
     let operation = body_op.ok_or_else(|| unknown_body_element(&child, true))?;
+    if let Some(element) = &child.qualified_descendant {
+        return Err(SoapError::SchemaInvalid {
+            operation,
+            detail: format!(
+                "element {element} is not allowed: the elements inside {} have no namespace \
+                 (the schema's elementFormDefault is unqualified)",
+                child.local_name
+            ),
+        });
+    }
     let header = soap_action
         .map(str::trim)
         .filter(|h| !h.is_empty() && *h != "\"\"");
