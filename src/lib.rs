@@ -1,6 +1,9 @@
 //! gpd-gateway: debt positions for pagoPA, behind a GPD-compatible REST API and the Nodo's
 //! paForNode SOAP interface.
 #![forbid(unsafe_code)]
+// No unwrap() on input or I/O paths; tests may.
+#![warn(clippy::unwrap_used)]
+#![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod app;
 pub mod cli;
