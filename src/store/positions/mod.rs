@@ -19,7 +19,7 @@ use crate::domain::{
     PaymentDetails, Position, PositionInput, PositionStatus, Replay, TransferId,
 };
 pub use list::{list, ListFilter, OrderBy, Page};
-use rw::{delete_children, find_id_by_iupd, insert_position, load_one, modify};
+use rw::{delete_children, find_id_by_iupd, find_id_by_iuv, insert_position, load_one, modify};
 pub(crate) use rw::{find_id_by_option, lock_position, modify_locked};
 pub use transitions::persist_time_transitions;
 
@@ -33,10 +33,9 @@ pub(crate) enum Change {
     Options(Vec<usize>),
 }
 
-fn not_found_iupd(org: &OrgFiscalCode, iupd: &str) -> StoreError {
-    StoreError::Domain(DomainError::NotFound(format!(
-        "No debt position found for organization {org} and IUPD '{iupd}'"
-    )))
+/// `id`, or NotFound with `message`.
+fn found(id: Option<i64>, message: impl FnOnce() -> String) -> Result<i64, StoreError> {
+    id.ok_or_else(|| StoreError::Domain(DomainError::NotFound(message())))
 }
 
 /// Stores a new position; a taken IUPD, IUV or notice number is refused as a duplicate.
@@ -101,11 +100,16 @@ pub fn set_notification_fee(
     Ok((position, index))
 }
 
+/// Finds the position with this IUPD.
 fn by_iupd<'a>(
     org: &'a OrgFiscalCode,
     iupd: &'a str,
 ) -> impl FnOnce(&mut DbConnection) -> Result<i64, StoreError> + 'a {
-    move |c| find_id_by_iupd(c, org, iupd)?.ok_or_else(|| not_found_iupd(org, iupd))
+    move |c| {
+        found(find_id_by_iupd(c, org, iupd)?, || {
+            format!("No debt position found for organization {org} and IUPD '{iupd}'")
+        })
+    }
 }
 
 /// Finds the position owning the option with this notice number (or IUV).
@@ -114,10 +118,8 @@ fn by_option<'a>(
     nav_or_iuv: &'a str,
 ) -> impl FnOnce(&mut DbConnection) -> Result<i64, StoreError> + 'a {
     move |c| {
-        find_id_by_option(c, org, nav_or_iuv)?.ok_or_else(|| {
-            StoreError::Domain(DomainError::NotFound(format!(
-                "No payment option found for '{nav_or_iuv}'"
-            )))
+        found(find_id_by_option(c, org, nav_or_iuv)?, || {
+            format!("No payment option found for '{nav_or_iuv}'")
         })
     }
 }
@@ -205,16 +207,8 @@ pub fn report_transfer(
     now: NaiveDateTime,
 ) -> Result<(Position, usize), StoreError> {
     let find = |c: &mut DbConnection| {
-        let id = po::table
-            .filter(po::organization_fiscal_code.eq(org.as_str()))
-            .filter(po::iuv.eq(iuv))
-            .select(po::payment_position_id)
-            .first(c)
-            .optional()?;
-        id.ok_or_else(|| {
-            StoreError::Domain(DomainError::NotFound(format!(
-                "No payment option found for IUV '{iuv}'"
-            )))
+        found(find_id_by_iuv(c, org, iuv)?, || {
+            format!("No payment option found for IUV '{iuv}'")
         })
     };
     let (position, index) = modify(conn, find, None, |p| {
@@ -229,8 +223,7 @@ pub fn get_by_iupd(
     org: &OrgFiscalCode,
     iupd: &str,
 ) -> Result<Position, StoreError> {
-    let id = by_iupd(org, iupd)(conn)?;
-    load_one(conn, id)
+    get(conn, by_iupd(org, iupd))
 }
 
 /// The position owning the option with this notice number or IUV.
@@ -239,7 +232,14 @@ pub fn get_by_option(
     org: &OrgFiscalCode,
     nav_or_iuv: &str,
 ) -> Result<Position, StoreError> {
-    let id = by_option(org, nav_or_iuv)(conn)?;
+    get(conn, by_option(org, nav_or_iuv))
+}
+
+fn get(
+    conn: &mut DbConnection,
+    find: impl FnOnce(&mut DbConnection) -> Result<i64, StoreError>,
+) -> Result<Position, StoreError> {
+    let id = find(conn)?;
     load_one(conn, id)
 }
 

@@ -83,12 +83,21 @@ pub(crate) fn find_id_by_option(
         .select(po::payment_position_id)
         .first(conn)
         .optional()?;
-    if by_nav.is_some() {
-        return Ok(by_nav);
+    match by_nav {
+        Some(id) => Ok(Some(id)),
+        None => find_id_by_iuv(conn, org, nav_or_iuv),
     }
+}
+
+/// Id of the position owning the option with this IUV.
+pub(super) fn find_id_by_iuv(
+    conn: &mut DbConnection,
+    org: &OrgFiscalCode,
+    iuv: &str,
+) -> Result<Option<i64>, StoreError> {
     Ok(po::table
         .filter(po::organization_fiscal_code.eq(org.as_str()))
-        .filter(po::iuv.eq(nav_or_iuv))
+        .filter(po::iuv.eq(iuv))
         .select(po::payment_position_id)
         .first(conn)
         .optional()?)
