@@ -44,8 +44,8 @@ pub struct NewEvent {
     pub organization_fiscal_code: String,
     pub event_type: EventType,
     pub iupd: String,
-    /// The whole JSON document delivered (identical on every retry).
-    pub body: String,
+    /// What happened (the document's `data`).
+    pub data: Value,
     pub created_at: NaiveDateTime,
 }
 
@@ -58,27 +58,30 @@ struct Document<'a> {
     schema_version: u32,
     created_at: String,
     organization_fiscal_code: &'a str,
-    data: Value,
+    data: &'a Value,
+}
+
+impl NewEvent {
+    /// The whole JSON document delivered, stored once so it is identical on every retry.
+    pub fn body(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string(&Document {
+            id: &self.event_id,
+            event_type: self.event_type.as_str(),
+            schema_version: SCHEMA_VERSION,
+            created_at: format_datetime(&self.created_at),
+            organization_fiscal_code: &self.organization_fiscal_code,
+            data: &self.data,
+        })
+    }
 }
 
 fn event(position: &Position, event_type: EventType, data: Value, now: NaiveDateTime) -> NewEvent {
-    let event_id = uuid::Uuid::new_v4().to_string();
-    let org = position.organization_fiscal_code.as_str();
-    let body = serde_json::to_string(&Document {
-        id: &event_id,
-        event_type: event_type.as_str(),
-        schema_version: SCHEMA_VERSION,
-        created_at: format_datetime(&now),
-        organization_fiscal_code: org,
-        data,
-    })
-    .unwrap_or_default();
     NewEvent {
-        event_id,
-        organization_fiscal_code: org.to_owned(),
+        event_id: uuid::Uuid::new_v4().to_string(),
+        organization_fiscal_code: position.organization_fiscal_code.to_string(),
         event_type,
         iupd: position.iupd.to_string(),
-        body,
+        data,
         created_at: now,
     }
 }

@@ -8,6 +8,7 @@ pub mod nodo;
 pub mod notice;
 pub mod org;
 pub mod position;
+pub mod status;
 pub mod time;
 
 #[cfg(test)]

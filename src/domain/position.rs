@@ -352,25 +352,7 @@ impl Position {
     /// The status as of `now`: PUBLISHED becomes VALID once valid, VALID becomes EXPIRED once
     /// every option is past due with `switchToExpired`. Never stale, whatever the batch job did.
     pub fn status_at(&self, now: NaiveDateTime) -> PositionStatus {
-        let valid_now = match self.status {
-            PositionStatus::Published => self.validity_date.is_some_and(|v| v <= now),
-            PositionStatus::Valid => true,
-            _ => false,
-        };
-        if !valid_now {
-            return self.status;
-        }
-        if self.is_expired_at(now) {
-            PositionStatus::Expired
-        } else {
-            PositionStatus::Valid
-        }
-    }
-
-    fn is_expired_at(&self, now: NaiveDateTime) -> bool {
-        self.payment_date.is_none()
-            && !self.options.is_empty()
-            && self.options.iter().all(|o| o.is_expired_at(now))
+        super::status::read_status(&super::status::Facts::of(self), now)
     }
 
     pub fn min_due_date(&self) -> Option<NaiveDateTime> {

@@ -36,7 +36,10 @@ pub fn insert_positions(
 }
 
 fn insert_chunk(c: &mut DbConnection, chunk: &[Position]) -> Result<Vec<i64>, StoreError> {
-    let rows: Vec<PositionRecord> = chunk.iter().map(PositionRecord::from_domain).collect();
+    let rows: Vec<PositionRecord> = chunk
+        .iter()
+        .map(PositionRecord::from_domain)
+        .collect::<Result<_, _>>()?;
     insert_rows!(c, pp::table, &rows);
     let keys: Vec<(&str, &str)> = chunk
         .iter()
@@ -59,7 +62,7 @@ fn insert_chunk(c: &mut DbConnection, chunk: &[Position]) -> Result<Vec<i64>, St
         let rows: Vec<OptionRecord> = part
             .iter()
             .map(|(id, p, o)| OptionRecord::from_domain(*id, &p.organization_fiscal_code, o))
-            .collect();
+            .collect::<Result<_, _>>()?;
         insert_rows!(c, po::table, &rows);
         let keys: Vec<(&str, &str)> = part
             .iter()
@@ -80,7 +83,7 @@ fn insert_chunk(c: &mut DbConnection, chunk: &[Position]) -> Result<Vec<i64>, St
                     .iter()
                     .map(move |t| TransferRecord::from_domain(id, t))
             })
-            .collect();
+            .collect::<Result<_, _>>()?;
         for rows in transfers.chunks(ROWS_PER_STATEMENT) {
             insert_rows!(c, tr::table, rows);
         }

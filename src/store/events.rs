@@ -22,6 +22,9 @@ pub mod state {
 /// Records events inside the caller's transaction.
 pub fn insert(c: &mut DbConnection, new_events: &[NewEvent]) -> Result<(), StoreError> {
     for e in new_events {
+        let body = e.body().map_err(|err| {
+            StoreError::Corrupt(format!("event {} cannot be serialized: {err}", e.event_id))
+        })?;
         let hooked: bool = webhooks::table
             .filter(webhooks::organization_fiscal_code.eq(&e.organization_fiscal_code))
             .filter(webhooks::enabled.eq(true))
@@ -34,7 +37,7 @@ pub fn insert(c: &mut DbConnection, new_events: &[NewEvent]) -> Result<(), Store
                 events::organization_fiscal_code.eq(&e.organization_fiscal_code),
                 events::event_type.eq(e.event_type.as_str()),
                 events::iupd.eq(&e.iupd),
-                events::payload.eq(&e.body),
+                events::payload.eq(&body),
                 events::created_at.eq(e.created_at),
                 events::state.eq(if hooked {
                     state::PENDING

@@ -11,6 +11,59 @@ use crate::domain::{
     TransferId, TransferStatus,
 };
 
+/// Row -> domain conversions: a stored value the domain refuses is corrupt data (an internal
+/// error), never the caller's bad input.
+pub(crate) trait OrCorrupt<T> {
+    fn or_corrupt(self, what: &str, value: &str) -> Result<T, StoreError>;
+}
+
+impl<T> OrCorrupt<T> for Option<T> {
+    fn or_corrupt(self, what: &str, value: &str) -> Result<T, StoreError> {
+        self.ok_or_else(|| StoreError::Corrupt(format!("unexpected {what} '{value}'")))
+    }
+}
+
+impl<T, E: std::fmt::Display> OrCorrupt<T> for Result<T, E> {
+    fn or_corrupt(self, what: &str, value: &str) -> Result<T, StoreError> {
+        self.map_err(|e| StoreError::Corrupt(format!("unexpected {what} '{value}': {e}")))
+    }
+}
+
+/// Declares the debtor's columns once: the row embedded in [`PositionRecord`] and its
+/// conversions from and to the domain's [`Debtor`] (whose `kind` is the `debtor_type` column).
+macro_rules! debtor_row {
+    ($($field:ident: $ty:ty),+ $(,)?) => {
+        #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+        #[diesel(table_name = payment_positions, treat_none_as_null = true)]
+        pub struct DebtorRow {
+            pub debtor_type: String,
+            $(pub $field: $ty,)+
+        }
+
+        impl DebtorRow {
+            pub fn from_domain(d: &Debtor) -> Self {
+                DebtorRow {
+                    debtor_type: d.kind.as_str().to_owned(),
+                    $($field: d.$field.clone(),)+
+                }
+            }
+
+            pub fn into_domain(self) -> Result<Debtor, StoreError> {
+                let kind = DebtorType::parse(&self.debtor_type)
+                    .or_corrupt("debtor type", &self.debtor_type)?;
+                Ok(Debtor { kind, $($field: self.$field,)+ })
+            }
+        }
+    };
+}
+
+debtor_row!(
+    fiscal_code: String, full_name: String, street_name: Option<String>,
+    civic_number: Option<String>, postal_code: Option<String>, city: Option<String>,
+    province: Option<String>, region: Option<String>, country: Option<String>,
+    email: Option<String>, phone: Option<String>,
+);
+
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = payment_positions, treat_none_as_null = true)]
 pub struct PositionRecord {
@@ -18,18 +71,8 @@ pub struct PositionRecord {
     pub iupd: String,
     pub company_name: String,
     pub office_name: Option<String>,
-    pub debtor_type: String,
-    pub fiscal_code: String,
-    pub full_name: String,
-    pub street_name: Option<String>,
-    pub civic_number: Option<String>,
-    pub postal_code: Option<String>,
-    pub city: Option<String>,
-    pub province: Option<String>,
-    pub region: Option<String>,
-    pub country: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
+    #[diesel(embed)]
+    pub debtor: DebtorRow,
     pub validity_date: Option<NaiveDateTime>,
     pub switch_to_expired: bool,
     pub pay_stand_in: bool,
@@ -96,43 +139,34 @@ pub struct TransferRecord {
     pub last_updated_date: NaiveDateTime,
 }
 
-fn corrupt(what: &str, value: &str) -> StoreError {
-    StoreError::Corrupt(format!("unexpected {what} '{value}'"))
-}
-
-fn metadata_json(metadata: &[Metadata]) -> String {
-    serde_json::to_string(metadata).unwrap_or_else(|_| "[]".to_owned())
+fn metadata_json(metadata: &[Metadata]) -> Result<String, StoreError> {
+    serde_json::to_string(metadata)
+        .map_err(|e| StoreError::Corrupt(format!("metadata not serializable: {e}")))
 }
 
 fn parse_metadata(text: &str) -> Result<Vec<Metadata>, StoreError> {
-    serde_json::from_str(text).map_err(|_| corrupt("metadata", text))
+    serde_json::from_str(text).or_corrupt("metadata", text)
 }
 
 fn amount(cents: i64) -> Result<Amount, StoreError> {
-    Amount::from_cents(cents).map_err(|_| corrupt("amount", &cents.to_string()))
+    Amount::from_cents(cents).or_corrupt("amount", &cents.to_string())
 }
 
 impl PositionRecord {
-    pub fn from_domain(p: &Position) -> Self {
-        let d = &p.debtor;
-        let never = NaiveDateTime::default();
-        PositionRecord {
+    /// The row of a position; one without options is refused (it has no due dates).
+    pub fn from_domain(p: &Position) -> Result<Self, StoreError> {
+        let (Some(min_due_date), Some(max_due_date)) = (p.min_due_date(), p.max_due_date()) else {
+            return Err(StoreError::Corrupt(format!(
+                "debt position {} has no payment option",
+                p.iupd
+            )));
+        };
+        Ok(PositionRecord {
             organization_fiscal_code: p.organization_fiscal_code.to_string(),
             iupd: p.iupd.to_string(),
             company_name: p.company_name.clone(),
             office_name: p.office_name.clone(),
-            debtor_type: d.kind.as_str().to_owned(),
-            fiscal_code: d.fiscal_code.clone(),
-            full_name: d.full_name.clone(),
-            street_name: d.street_name.clone(),
-            civic_number: d.civic_number.clone(),
-            postal_code: d.postal_code.clone(),
-            city: d.city.clone(),
-            province: d.province.clone(),
-            region: d.region.clone(),
-            country: d.country.clone(),
-            email: d.email.clone(),
-            phone: d.phone.clone(),
+            debtor: DebtorRow::from_domain(&p.debtor),
             validity_date: p.validity_date,
             switch_to_expired: p.switch_to_expired,
             pay_stand_in: p.pay_stand_in,
@@ -141,16 +175,20 @@ impl PositionRecord {
             publish_date: p.publish_date,
             last_updated_date: p.last_updated_date,
             payment_date: p.payment_date,
-            min_due_date: p.min_due_date().unwrap_or(never),
-            max_due_date: p.max_due_date().unwrap_or(never),
+            min_due_date,
+            max_due_date,
             version: p.version,
-        }
+        })
     }
 }
 
 impl OptionRecord {
-    pub fn from_domain(position_id: i64, org: &OrgFiscalCode, o: &PaymentOption) -> Self {
-        OptionRecord {
+    pub fn from_domain(
+        position_id: i64,
+        org: &OrgFiscalCode,
+        o: &PaymentOption,
+    ) -> Result<Self, StoreError> {
+        Ok(OptionRecord {
             payment_position_id: position_id,
             organization_fiscal_code: org.to_string(),
             iuv: o.iuv.to_string(),
@@ -174,23 +212,23 @@ impl OptionRecord {
             fee: o.payment.fee.cents(),
             reporting_date: o.reporting_date,
             id_flow_reporting: o.id_flow_reporting.clone(),
-            metadata: metadata_json(&o.metadata),
+            metadata: metadata_json(&o.metadata)?,
             inserted_date: o.inserted_date,
             last_updated_date: o.last_updated_date,
             last_updated_date_notification_fee: o.last_updated_date_notification_fee,
-        }
+        })
     }
 }
 
 impl TransferRecord {
-    pub fn from_domain(option_id: i64, t: &Transfer) -> Self {
+    pub fn from_domain(option_id: i64, t: &Transfer) -> Result<Self, StoreError> {
         let (iban, postal_iban, stamp) = match &t.beneficiary {
             Beneficiary::Iban { iban, postal_iban } => {
                 (Some(iban.clone()), postal_iban.clone(), None)
             }
             Beneficiary::Stamp(stamp) => (None, None, Some(stamp)),
         };
-        TransferRecord {
+        Ok(TransferRecord {
             payment_option_id: option_id,
             transfer_id: i32::from(t.id.get()),
             organization_fiscal_code: t.organization_fiscal_code.to_string(),
@@ -203,11 +241,11 @@ impl TransferRecord {
             hash_document: stamp.map(|s| s.hash_document.clone()),
             stamp_type: stamp.map(|s| s.stamp_type.clone()),
             provincial_residence: stamp.map(|s| s.provincial_residence.clone()),
-            metadata: metadata_json(&t.metadata),
+            metadata: metadata_json(&t.metadata)?,
             status: t.status.as_str().to_owned(),
             inserted_date: t.inserted_date,
             last_updated_date: t.last_updated_date,
-        }
+        })
     }
 
     fn into_domain(self) -> Result<Transfer, StoreError> {
@@ -237,19 +275,17 @@ impl TransferRecord {
         };
         Ok(Transfer {
             id: TransferId::from_number(self.transfer_id)
-                .ok_or_else(|| corrupt("transfer id", &self.transfer_id.to_string()))?,
+                .or_corrupt("transfer id", &self.transfer_id.to_string())?,
             amount: amount(self.amount)?,
-            organization_fiscal_code: OrgFiscalCode::parse(
-                "organizationFiscalCode",
-                &self.organization_fiscal_code,
-            )?,
+            organization_fiscal_code: OrgFiscalCode::parse("fc", &self.organization_fiscal_code)
+                .or_corrupt("fiscal code", &self.organization_fiscal_code)?,
             company_name: self.company_name,
             remittance_information: self.remittance_information,
             category: self.category,
             beneficiary,
             metadata: parse_metadata(&self.metadata)?,
             status: TransferStatus::parse(&self.status)
-                .ok_or_else(|| corrupt("transfer status", &self.status))?,
+                .or_corrupt("transfer status", &self.status)?,
             inserted_date: self.inserted_date,
             last_updated_date: self.last_updated_date,
         })
@@ -259,8 +295,8 @@ impl TransferRecord {
 impl OptionRecord {
     fn into_domain(self, transfers: Vec<Transfer>) -> Result<PaymentOption, StoreError> {
         Ok(PaymentOption {
-            iuv: Iuv::parse("iuv", &self.iuv)?,
-            nav: NoticeNumber::parse("nav", &self.nav)?,
+            iuv: Iuv::parse("iuv", &self.iuv).or_corrupt("IUV", &self.iuv)?,
+            nav: NoticeNumber::parse("nav", &self.nav).or_corrupt("notice number", &self.nav)?,
             plan_id: self.payment_plan_id,
             amount: amount(self.amount)?,
             description: self.description,
@@ -270,8 +306,7 @@ impl OptionRecord {
             validity_date: self.validity_date,
             switch_to_expired: self.switch_to_expired,
             notification_fee: amount(self.notification_fee)?,
-            status: OptionStatus::parse(&self.status)
-                .ok_or_else(|| corrupt("option status", &self.status))?,
+            status: OptionStatus::parse(&self.status).or_corrupt("option status", &self.status)?,
             payment: PaymentDetails {
                 payment_date: self.payment_date,
                 payment_method: self.payment_method,
@@ -323,33 +358,17 @@ pub fn assemble(
             let opts = by_position.remove(&id).unwrap_or_default();
             Ok(Position {
                 id: Some(id),
-                organization_fiscal_code: OrgFiscalCode::parse(
-                    "organizationFiscalCode",
-                    &r.organization_fiscal_code,
-                )?,
-                iupd: Iupd::parse("iupd", &r.iupd)?,
-                debtor: Debtor {
-                    kind: DebtorType::parse(&r.debtor_type)
-                        .ok_or_else(|| corrupt("debtor type", &r.debtor_type))?,
-                    fiscal_code: r.fiscal_code,
-                    full_name: r.full_name,
-                    street_name: r.street_name,
-                    civic_number: r.civic_number,
-                    postal_code: r.postal_code,
-                    city: r.city,
-                    province: r.province,
-                    region: r.region,
-                    country: r.country,
-                    email: r.email,
-                    phone: r.phone,
-                },
+                organization_fiscal_code: OrgFiscalCode::parse("fc", &r.organization_fiscal_code)
+                    .or_corrupt("fiscal code", &r.organization_fiscal_code)?,
+                iupd: Iupd::parse("iupd", &r.iupd).or_corrupt("IUPD", &r.iupd)?,
+                debtor: r.debtor.into_domain()?,
                 company_name: r.company_name,
                 office_name: r.office_name,
                 validity_date: r.validity_date,
                 switch_to_expired: r.switch_to_expired,
                 pay_stand_in: r.pay_stand_in,
                 status: PositionStatus::parse(&r.status)
-                    .ok_or_else(|| corrupt("position status", &r.status))?,
+                    .or_corrupt("position status", &r.status)?,
                 inserted_date: r.inserted_date,
                 publish_date: r.publish_date,
                 last_updated_date: r.last_updated_date,

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use rand::Rng;
 use sha2::{Digest, Sha256};
 
+use super::models::OrCorrupt;
 use super::schema::{api_keys, organizations};
 use super::{write_tx, DbConnection, StoreError};
 use crate::domain::{DomainError, OrgFiscalCode, Organization, SegregationCode};
@@ -28,17 +29,21 @@ impl OrgRecord {
             .split(',')
             .filter(|c| !c.is_empty())
             .map(|c| SegregationCode::parse("segregation_codes", c))
-            .collect::<Result<Vec<_>, _>>()?;
-        let aux = u8::try_from(self.aux_digit)
-            .map_err(|_| StoreError::Corrupt("aux digit".to_owned()))?;
-        Ok(Organization::new(
-            OrgFiscalCode::parse("fiscal_code", &self.fiscal_code)?,
+            .collect::<Result<Vec<_>, _>>()
+            .or_corrupt("segregation codes", &self.segregation_codes)?;
+        let aux =
+            u8::try_from(self.aux_digit).or_corrupt("aux digit", &self.aux_digit.to_string())?;
+        let fiscal_code = OrgFiscalCode::parse("fiscal_code", &self.fiscal_code)
+            .or_corrupt("fiscal code", &self.fiscal_code)?;
+        Organization::new(
+            fiscal_code,
             &self.name,
             self.office_name.as_deref(),
             aux,
             self.application_code.as_deref(),
             codes,
-        )?)
+        )
+        .or_corrupt("organization", &self.fiscal_code)
     }
 }
 

@@ -4,6 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::models::OrCorrupt;
 use super::positions::{find_id_by_option, lock_position, modify_locked, Change};
 use super::schema::receipts;
 use super::{write_tx, DbConnection, StoreError};
@@ -32,10 +33,7 @@ fn existing(
         .first(c)
         .optional()?;
     status
-        .map(|s| {
-            ReceiptStatus::parse(&s)
-                .ok_or_else(|| StoreError::Corrupt(format!("receipt status '{s}'")))
-        })
+        .map(|s| ReceiptStatus::parse(&s).or_corrupt("receipt status", &s))
         .transpose()
 }
 

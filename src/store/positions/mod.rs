@@ -1,0 +1,281 @@
+//! Debt positions in the database: every operation loads the aggregate, lets the domain decide,
+//! and saves the result in one transaction.
+//!
+//! `rw` loads and saves the aggregate, `list` filters and pages, `transitions` persists the
+//! time-driven statuses, and `status` turns the read-time status table into SQL.
+
+mod list;
+mod rw;
+mod status;
+mod transitions;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{payment_options as po, payment_positions as pp, transfers as tr};
+use super::{write_tx, DbConnection, StoreError};
+use crate::domain::{
+    Amount, DomainError, Iupd, OptionStatus, OrgFiscalCode, Organization, PayOutcome,
+    PaymentDetails, Position, PositionInput, PositionStatus, Replay, TransferId,
+};
+pub use list::{list, ListFilter, OrderBy, Page};
+use rw::{delete_children, find_id_by_iupd, find_id_by_iuv, insert_position, load_one, modify};
+pub(crate) use rw::{find_id_by_option, lock_position, modify_locked};
+pub use transitions::persist_time_transitions;
+
+pub type Backend = <DbConnection as Connection>::Backend;
+
+/// What a change touched, so only that is written back.
+pub(crate) enum Change {
+    /// Options and transfers replaced wholesale (PUT).
+    Replace,
+    /// These options (and their transfers) changed in place.
+    Options(Vec<usize>),
+}
+
+/// `id`, or NotFound with `message`.
+fn found(id: Option<i64>, message: impl FnOnce() -> String) -> Result<i64, StoreError> {
+    id.ok_or_else(|| StoreError::Domain(DomainError::NotFound(message())))
+}
+
+/// Stores a new position; a taken IUPD, IUV or notice number is refused as a duplicate.
+pub fn create(
+    conn: &mut DbConnection,
+    org: &Organization,
+    input: PositionInput,
+    now: NaiveDateTime,
+    to_publish: bool,
+) -> Result<Position, StoreError> {
+    let mut position = Position::create(org, input, now, to_publish)?;
+    let id = write_tx(conn, |c| insert_position(c, &position))?;
+    position.id = Some(id);
+    Ok(position)
+}
+
+/// Stores several positions in one transaction: all or none. Errors name the position index.
+pub fn create_many(
+    conn: &mut DbConnection,
+    org: &Organization,
+    inputs: Vec<PositionInput>,
+    now: NaiveDateTime,
+    to_publish: bool,
+) -> Result<usize, StoreError> {
+    let at = |i: usize| {
+        move |e: StoreError| match e {
+            StoreError::Domain(DomainError::Validation(mut f)) => {
+                f.path = format!("paymentPositions[{i}].{}", f.path);
+                StoreError::Domain(DomainError::Validation(f))
+            }
+            StoreError::Duplicate(m) => StoreError::Duplicate(format!("paymentPositions[{i}].{m}")),
+            other => other,
+        }
+    };
+    let positions = inputs
+        .into_iter()
+        .enumerate()
+        .map(|(i, input)| {
+            Position::create(org, input, now, to_publish).map_err(|e| at(i)(e.into()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    write_tx(conn, |c| {
+        for (i, position) in positions.iter().enumerate() {
+            insert_position(c, position).map_err(at(i))?;
+        }
+        Ok(positions.len())
+    })
+}
+
+/// Sets the SEND notification fee of an unpaid option (added to its amount and primary transfer).
+pub fn set_notification_fee(
+    conn: &mut DbConnection,
+    org: &OrgFiscalCode,
+    nav_or_iuv: &str,
+    fee: Amount,
+    now: NaiveDateTime,
+) -> Result<(Position, usize), StoreError> {
+    let (position, index) = modify(conn, by_option(org, nav_or_iuv), None, |p| {
+        let index = p.set_notification_fee(nav_or_iuv, fee, now)?;
+        Ok((Change::Options(vec![index]), index))
+    })?;
+    Ok((position, index))
+}
+
+/// Finds the position with this IUPD.
+fn by_iupd<'a>(
+    org: &'a OrgFiscalCode,
+    iupd: &'a str,
+) -> impl FnOnce(&mut DbConnection) -> Result<i64, StoreError> + 'a {
+    move |c| {
+        found(find_id_by_iupd(c, org, iupd)?, || {
+            format!("No debt position found for organization {org} and IUPD '{iupd}'")
+        })
+    }
+}
+
+/// Finds the position owning the option with this notice number (or IUV).
+fn by_option<'a>(
+    org: &'a OrgFiscalCode,
+    nav_or_iuv: &'a str,
+) -> impl FnOnce(&mut DbConnection) -> Result<i64, StoreError> + 'a {
+    move |c| {
+        found(find_id_by_option(c, org, nav_or_iuv)?, || {
+            format!("No payment option found for '{nav_or_iuv}'")
+        })
+    }
+}
+
+pub fn update(
+    conn: &mut DbConnection,
+    org: &Organization,
+    iupd: &Iupd,
+    input: PositionInput,
+    now: NaiveDateTime,
+    to_publish: bool,
+    expected_version: Option<i32>,
+) -> Result<Position, StoreError> {
+    let fc = org.fiscal_code.clone();
+    let (position, ()) = modify(conn, by_iupd(&fc, iupd.as_str()), expected_version, |p| {
+        p.update(org, input, now, to_publish)?;
+        Ok((Change::Replace, ()))
+    })?;
+    Ok(position)
+}
+
+pub fn publish(
+    conn: &mut DbConnection,
+    org: &OrgFiscalCode,
+    iupd: &str,
+    now: NaiveDateTime,
+) -> Result<Position, StoreError> {
+    let (position, ()) = modify(conn, by_iupd(org, iupd), None, |p| {
+        p.publish(now)?;
+        Ok((Change::Options((0..p.options.len()).collect()), ()))
+    })?;
+    Ok(position)
+}
+
+pub fn invalidate(
+    conn: &mut DbConnection,
+    org: &OrgFiscalCode,
+    iupd: &str,
+    now: NaiveDateTime,
+) -> Result<Position, StoreError> {
+    let (position, ()) = modify(conn, by_iupd(org, iupd), None, |p| {
+        p.invalidate(now)?;
+        Ok((Change::Options(Vec::new()), ()))
+    })?;
+    Ok(position)
+}
+
+pub fn delete(
+    conn: &mut DbConnection,
+    org: &OrgFiscalCode,
+    iupd: &str,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    write_tx(conn, |c| {
+        let id = by_iupd(org, iupd)(c)?;
+        lock_position(c, id)?;
+        load_one(c, id)?.ensure_deletable(now)?;
+        delete_children(c, id)?;
+        diesel::delete(pp::table.filter(pp::id.eq(id))).execute(c)?;
+        Ok(())
+    })
+}
+
+/// Applies a payment to the option with this notice number (or IUV).
+pub fn pay(
+    conn: &mut DbConnection,
+    org: &OrgFiscalCode,
+    nav_or_iuv: &str,
+    payment: PaymentDetails,
+    replay: Replay,
+    now: NaiveDateTime,
+) -> Result<(Position, usize, PayOutcome), StoreError> {
+    let (position, (index, outcome)) = modify(conn, by_option(org, nav_or_iuv), None, |p| {
+        let (index, outcome) = p.pay(nav_or_iuv, payment, replay, now)?;
+        Ok((Change::Options(vec![index]), (index, outcome)))
+    })?;
+    Ok((position, index, outcome))
+}
+
+pub fn report_transfer(
+    conn: &mut DbConnection,
+    org: &OrgFiscalCode,
+    iuv: &str,
+    transfer_id: TransferId,
+    now: NaiveDateTime,
+) -> Result<(Position, usize), StoreError> {
+    let find = |c: &mut DbConnection| {
+        found(find_id_by_iuv(c, org, iuv)?, || {
+            format!("No payment option found for IUV '{iuv}'")
+        })
+    };
+    let (position, index) = modify(conn, find, None, |p| {
+        let index = p.report_transfer(iuv, transfer_id, now)?;
+        Ok((Change::Options(vec![index]), index))
+    })?;
+    Ok((position, index))
+}
+
+pub fn get_by_iupd(
+    conn: &mut DbConnection,
+    org: &OrgFiscalCode,
+    iupd: &str,
+) -> Result<Position, StoreError> {
+    get(conn, by_iupd(org, iupd))
+}
+
+/// The position owning the option with this notice number or IUV.
+pub fn get_by_option(
+    conn: &mut DbConnection,
+    org: &OrgFiscalCode,
+    nav_or_iuv: &str,
+) -> Result<Position, StoreError> {
+    get(conn, by_option(org, nav_or_iuv))
+}
+
+fn get(
+    conn: &mut DbConnection,
+    find: impl FnOnce(&mut DbConnection) -> Result<i64, StoreError>,
+) -> Result<Position, StoreError> {
+    let id = find(conn)?;
+    load_one(conn, id)
+}
+
+/// Replaces `old_iban` with `new_iban` on at most `limit` transfers of options still payable.
+pub fn replace_iban(
+    conn: &mut DbConnection,
+    org: &OrgFiscalCode,
+    old_iban: &str,
+    new_iban: &str,
+    limit: i64,
+    now: NaiveDateTime,
+) -> Result<usize, StoreError> {
+    write_tx(conn, |c| {
+        let open_positions = pp::table
+            .filter(pp::organization_fiscal_code.eq(org.as_str()))
+            .filter(pp::status.eq_any([
+                PositionStatus::Draft.as_str(),
+                PositionStatus::Published.as_str(),
+                PositionStatus::Valid.as_str(),
+                PositionStatus::PartiallyPaid.as_str(),
+            ]))
+            .select(pp::id);
+        let unpaid_options = po::table
+            .filter(po::payment_position_id.eq_any(open_positions))
+            .filter(po::status.eq(OptionStatus::Unpaid.as_str()))
+            .select(po::id);
+        let ids: Vec<i64> = tr::table
+            .filter(tr::iban.eq(old_iban))
+            .filter(tr::payment_option_id.eq_any(unpaid_options))
+            .select(tr::id)
+            .order(tr::id.asc())
+            .limit(limit)
+            .load(c)?;
+        let updated = diesel::update(tr::table.filter(tr::id.eq_any(&ids)))
+            .set((tr::iban.eq(new_iban), tr::last_updated_date.eq(now)))
+            .execute(c)?;
+        Ok(updated)
+    })
+}

@@ -1,0 +1,360 @@
+//! Loading and saving the aggregate: a position with its options and transfers, written back in
+//! the same transaction that locked it.
+
+use diesel::prelude::*;
+
+use super::Change;
+use crate::domain::events::{self, NewEvent};
+use crate::domain::{OrgFiscalCode, Position};
+use crate::store::events as store_events;
+use crate::store::models::{assemble, OptionRecord, PositionRecord, TransferRecord};
+use crate::store::schema::{payment_options as po, payment_positions as pp, transfers as tr};
+use crate::store::{write_tx, DbConnection, StoreError};
+
+pub(super) fn load_positions(
+    conn: &mut DbConnection,
+    ids: &[i64],
+) -> Result<Vec<Position>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let positions: Vec<(i64, PositionRecord)> = pp::table
+        .filter(pp::id.eq_any(ids))
+        .select((pp::id, PositionRecord::as_select()))
+        .load(conn)?;
+    let options: Vec<(i64, OptionRecord)> = po::table
+        .filter(po::payment_position_id.eq_any(ids))
+        .order(po::id.asc())
+        .select((po::id, OptionRecord::as_select()))
+        .load(conn)?;
+    let option_ids: Vec<i64> = options.iter().map(|(id, _)| *id).collect();
+    let transfers: Vec<TransferRecord> = tr::table
+        .filter(tr::payment_option_id.eq_any(&option_ids))
+        .select(TransferRecord::as_select())
+        .load(conn)?;
+    let mut loaded = assemble(positions, options, transfers)?;
+    loaded.sort_by_key(|p| ids.iter().position(|id| Some(*id) == p.id));
+    Ok(loaded)
+}
+
+/// One position in three queries whose SQL does not vary, so the prepared statements are reused.
+pub(super) fn load_one(conn: &mut DbConnection, id: i64) -> Result<Position, StoreError> {
+    let position: Vec<(i64, PositionRecord)> = pp::table
+        .filter(pp::id.eq(id))
+        .select((pp::id, PositionRecord::as_select()))
+        .load(conn)?;
+    let options: Vec<(i64, OptionRecord)> = po::table
+        .filter(po::payment_position_id.eq(id))
+        .order(po::id.asc())
+        .select((po::id, OptionRecord::as_select()))
+        .load(conn)?;
+    let transfers: Vec<TransferRecord> = tr::table
+        .inner_join(po::table)
+        .filter(po::payment_position_id.eq(id))
+        .select(TransferRecord::as_select())
+        .load(conn)?;
+    assemble(position, options, transfers)?
+        .pop()
+        .ok_or_else(|| StoreError::Corrupt(format!("position {id} vanished")))
+}
+
+pub(super) fn find_id_by_iupd(
+    conn: &mut DbConnection,
+    org: &OrgFiscalCode,
+    iupd: &str,
+) -> Result<Option<i64>, StoreError> {
+    Ok(pp::table
+        .filter(pp::organization_fiscal_code.eq(org.as_str()))
+        .filter(pp::iupd.eq(iupd))
+        .select(pp::id)
+        .first(conn)
+        .optional()?)
+}
+
+/// Id of the position owning the option with this notice number, or else this IUV.
+pub(crate) fn find_id_by_option(
+    conn: &mut DbConnection,
+    org: &OrgFiscalCode,
+    nav_or_iuv: &str,
+) -> Result<Option<i64>, StoreError> {
+    let by_nav = po::table
+        .filter(po::organization_fiscal_code.eq(org.as_str()))
+        .filter(po::nav.eq(nav_or_iuv))
+        .select(po::payment_position_id)
+        .first(conn)
+        .optional()?;
+    match by_nav {
+        Some(id) => Ok(Some(id)),
+        None => find_id_by_iuv(conn, org, nav_or_iuv),
+    }
+}
+
+/// Id of the position owning the option with this IUV.
+pub(super) fn find_id_by_iuv(
+    conn: &mut DbConnection,
+    org: &OrgFiscalCode,
+    iuv: &str,
+) -> Result<Option<i64>, StoreError> {
+    Ok(po::table
+        .filter(po::organization_fiscal_code.eq(org.as_str()))
+        .filter(po::iuv.eq(iuv))
+        .select(po::payment_position_id)
+        .first(conn)
+        .optional()?)
+}
+
+/// Takes the row lock of a position for the rest of the transaction. SQLite already holds the
+/// database write lock (`BEGIN IMMEDIATE`); MySQL locks the row.
+#[cfg_attr(not(feature = "mysql"), allow(unused_variables))]
+pub(crate) fn lock_position(conn: &mut DbConnection, id: i64) -> Result<(), StoreError> {
+    match conn {
+        DbConnection::Sqlite(_) => Ok(()),
+        #[cfg(feature = "mysql")]
+        DbConnection::Mysql(c) => {
+            pp::table
+                .filter(pp::id.eq(id))
+                .select(pp::id)
+                .for_update()
+                .first::<i64>(c)?;
+            Ok(())
+        }
+    }
+}
+
+/// Refuses IUVs or notice numbers already used by another position, naming the field.
+fn check_unique_options(
+    conn: &mut DbConnection,
+    position: &Position,
+    own_id: Option<i64>,
+) -> Result<(), StoreError> {
+    let iuvs: Vec<&str> = position.options.iter().map(|o| o.iuv.as_str()).collect();
+    let navs: Vec<&str> = position.options.iter().map(|o| o.nav.as_str()).collect();
+    let org = position.organization_fiscal_code.as_str();
+    let others = own_id.unwrap_or(-1);
+    // Two lookups, one per unique index: an OR of both would scan the institution's options.
+    let mut taken: Vec<(String, String, i64)> = po::table
+        .filter(po::organization_fiscal_code.eq(org))
+        .filter(po::iuv.eq_any(&iuvs))
+        .filter(po::payment_position_id.ne(others))
+        .select((po::iuv, po::nav, po::payment_position_id))
+        .load(conn)?;
+    taken.extend(
+        po::table
+            .filter(po::organization_fiscal_code.eq(org))
+            .filter(po::nav.eq_any(&navs))
+            .filter(po::payment_position_id.ne(others))
+            .select((po::iuv, po::nav, po::payment_position_id))
+            .load::<(String, String, i64)>(conn)?,
+    );
+    for (i, option) in position.options.iter().enumerate() {
+        for (iuv, nav, _) in &taken {
+            let (field, value) = if iuv == option.iuv.as_str() {
+                ("iuv", iuv)
+            } else if nav == option.nav.as_str() {
+                ("nav", nav)
+            } else {
+                continue;
+            };
+            return Err(StoreError::Duplicate(format!(
+                "paymentOption[{i}].{field}: '{value}' is already used by another debt position of organization {}",
+                position.organization_fiscal_code
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn insert_children(
+    conn: &mut DbConnection,
+    position_id: i64,
+    position: &Position,
+) -> Result<(), StoreError> {
+    let org = &position.organization_fiscal_code;
+    let options: Vec<OptionRecord> = position
+        .options
+        .iter()
+        .map(|o| OptionRecord::from_domain(position_id, org, o))
+        .collect::<Result<_, _>>()?;
+    insert_rows!(conn, po::table, &options);
+    let ids: Vec<(i64, String)> = po::table
+        .filter(po::payment_position_id.eq(position_id))
+        .select((po::id, po::iuv))
+        .load(conn)?;
+    let mut transfers = Vec::new();
+    for option in &position.options {
+        let option_id = ids
+            .iter()
+            .find(|(_, iuv)| iuv == option.iuv.as_str())
+            .map(|(id, _)| *id)
+            .ok_or_else(|| StoreError::Corrupt(format!("option {} not stored", option.iuv)))?;
+        for t in &option.transfers {
+            transfers.push(TransferRecord::from_domain(option_id, t)?);
+        }
+    }
+    insert_rows!(conn, tr::table, &transfers);
+    Ok(())
+}
+
+pub(super) fn delete_children(conn: &mut DbConnection, position_id: i64) -> Result<(), StoreError> {
+    let option_ids = po::table
+        .filter(po::payment_position_id.eq(position_id))
+        .select(po::id);
+    diesel::delete(tr::table.filter(tr::payment_option_id.eq_any(option_ids))).execute(conn)?;
+    diesel::delete(po::table.filter(po::payment_position_id.eq(position_id))).execute(conn)?;
+    Ok(())
+}
+
+fn duplicate_iupd(position: &Position) -> impl Fn(StoreError) -> StoreError + '_ {
+    move |e| match e {
+        StoreError::Duplicate(_) => StoreError::Duplicate(format!(
+            "iupd: a debt position '{}' already exists for organization {}",
+            position.iupd, position.organization_fiscal_code
+        )),
+        other => other,
+    }
+}
+
+fn duplicate_option(position: &Position) -> impl Fn(StoreError) -> StoreError + '_ {
+    move |e| {
+        match e {
+        StoreError::Duplicate(_) => StoreError::Duplicate(format!(
+            "paymentOption: an IUV or notice number is already used by another debt position of organization {}",
+            position.organization_fiscal_code
+        )),
+        other => other,
+    }
+    }
+}
+
+pub(super) fn insert_position(
+    c: &mut DbConnection,
+    position: &Position,
+) -> Result<i64, StoreError> {
+    if find_id_by_iupd(
+        c,
+        &position.organization_fiscal_code,
+        position.iupd.as_str(),
+    )?
+    .is_some()
+    {
+        return Err(duplicate_iupd(position)(StoreError::Duplicate(
+            String::new(),
+        )));
+    }
+    check_unique_options(c, position, None)?;
+    diesel::insert_into(pp::table)
+        .values(&PositionRecord::from_domain(position)?)
+        .execute(c)
+        .map_err(|e| duplicate_iupd(position)(e.into()))?;
+    let id = find_id_by_iupd(
+        c,
+        &position.organization_fiscal_code,
+        position.iupd.as_str(),
+    )?
+    .ok_or_else(|| StoreError::Corrupt("inserted position not found".to_owned()))?;
+    insert_children(c, id, position).map_err(duplicate_option(position))?;
+    Ok(id)
+}
+/// Loads, locks, changes and saves one position in a transaction. `expected_version` (from
+/// `If-Match`) guards against lost updates; the stored version is always re-checked on save.
+pub(super) fn modify<T>(
+    conn: &mut DbConnection,
+    position_id: impl FnOnce(&mut DbConnection) -> Result<i64, StoreError>,
+    expected_version: Option<i32>,
+    change: impl FnOnce(&mut Position) -> Result<(Change, T), StoreError>,
+) -> Result<(Position, T), StoreError> {
+    write_tx(conn, |c| {
+        let id = position_id(c)?;
+        lock_position(c, id)?;
+        modify_locked(c, id, expected_version, change, |_| Vec::new())
+    })
+}
+
+/// The body of [`modify`], for callers already in a transaction holding the position's lock.
+/// Nothing is written unless `change` succeeds.
+pub(crate) fn modify_locked<T>(
+    c: &mut DbConnection,
+    id: i64,
+    expected_version: Option<i32>,
+    change: impl FnOnce(&mut Position) -> Result<(Change, T), StoreError>,
+    leading_events: impl FnOnce(&Position) -> Vec<NewEvent>,
+) -> Result<(Position, T), StoreError> {
+    let mut position = load_one(c, id)?;
+    let before = position.status;
+    if let Some(expected) = expected_version {
+        if expected != position.version {
+            return Err(StoreError::VersionMismatch {
+                expected,
+                actual: position.version,
+            });
+        }
+    }
+    let loaded_version = position.version;
+    let (what, result) = change(&mut position)?;
+    position.version = loaded_version + 1;
+    let updated = diesel::update(
+        pp::table
+            .filter(pp::id.eq(id))
+            .filter(pp::version.eq(loaded_version)),
+    )
+    .set(&PositionRecord::from_domain(&position)?)
+    .execute(c)?;
+    if updated != 1 {
+        return Err(StoreError::Conflict(format!(
+            "The debt position {} was changed concurrently; retry",
+            position.iupd
+        )));
+    }
+    match what {
+        Change::Replace => {
+            check_unique_options(c, &position, Some(id))?;
+            delete_children(c, id)?;
+            insert_children(c, id, &position).map_err(duplicate_option(&position))?;
+        }
+        Change::Options(indices) => {
+            for i in indices {
+                update_option(c, id, &position, i)?;
+            }
+        }
+    }
+    let mut new_events = leading_events(&position);
+    new_events.extend(events::transitions(
+        before,
+        &position,
+        position.last_updated_date,
+    ));
+    store_events::insert(c, &new_events)?;
+    Ok((position, result))
+}
+
+fn update_option(
+    conn: &mut DbConnection,
+    position_id: i64,
+    position: &Position,
+    index: usize,
+) -> Result<(), StoreError> {
+    let org = position.organization_fiscal_code.as_str();
+    let option = &position.options[index];
+    let option_id: i64 = po::table
+        .filter(po::organization_fiscal_code.eq(org))
+        .filter(po::iuv.eq(option.iuv.as_str()))
+        .select(po::id)
+        .first(conn)?;
+    diesel::update(po::table.filter(po::id.eq(option_id)))
+        .set(&OptionRecord::from_domain(
+            position_id,
+            &position.organization_fiscal_code,
+            option,
+        )?)
+        .execute(conn)?;
+    for transfer in &option.transfers {
+        diesel::update(
+            tr::table
+                .filter(tr::payment_option_id.eq(option_id))
+                .filter(tr::transfer_id.eq(i32::from(transfer.id.get()))),
+        )
+        .set(&TransferRecord::from_domain(option_id, transfer)?)
+        .execute(conn)?;
+    }
+    Ok(())
+}
