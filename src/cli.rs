@@ -1,4 +1,4 @@
-//! Command line: `serve` (default), `migrate`, `org`, `key`.
+//! Command line: `serve` (default), `migrate`, `org`, `key`, `station`, `webhook`.
 
 use clap::{Parser, Subcommand};
 
@@ -11,7 +11,9 @@ use crate::store::{self, orgs, stations, webhooks, DatabaseUrl, DbConnection};
 #[command(
     name = "gpd-gateway",
     version,
-    about = "Debt positions for pagoPA: GPD-compatible REST API on SQLite or MySQL/MariaDB"
+    about = "Debt positions for pagoPA: the GPD-compatible REST API for creditor institutions and \
+             the Nodo's SOAP paForNode operations (verify, get payment, receipts), on SQLite or \
+             MySQL/MariaDB"
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -44,23 +46,28 @@ pub enum Command {
 pub enum WebhookCommand {
     /// Set the URL and enable deliveries; the signing secret is printed alone on the last line.
     Set {
+        /// Fiscal code of the institution.
         #[arg(long)]
         org: String,
+        /// HTTPS (or HTTP) URL that receives the signed events by POST.
         #[arg(long)]
         url: String,
     },
     /// Show the webhook (never the secret).
     Show {
+        /// Fiscal code of the institution.
         #[arg(long)]
         org: String,
     },
     /// Replace the signing secret; the new one is printed alone on the last line.
     RotateSecret {
+        /// Fiscal code of the institution.
         #[arg(long)]
         org: String,
     },
     /// Stop deliveries (events are still recorded for the feed).
     Disable {
+        /// Fiscal code of the institution.
         #[arg(long)]
         org: String,
     },
@@ -83,7 +90,7 @@ pub enum StationCommand {
         #[arg(long, default_value_t = 2)]
         version: i32,
     },
-    /// List stations.
+    /// List stations (with a header row).
     List,
 }
 
@@ -91,22 +98,45 @@ pub enum StationCommand {
 pub enum OrgCommand {
     /// Register an institution (idempotent with the same data).
     Add {
+        /// Fiscal code of the institution (11 digits), its idPA on the Nodo.
         #[arg(long)]
         fiscal_code: String,
+        /// Name, as the Nodo shows it (companyName).
         #[arg(long)]
         name: String,
-        #[arg(long)]
+        /// Office name (officeName), optional.
+        #[arg(long, visible_alias = "office-name")]
         office: Option<String>,
-        /// Segregation code allowed in its IUVs (repeatable); none means any.
+        /// Segregation code allowed in its IUVs (repeatable or comma-separated); none means any.
         #[arg(long = "segregation-code")]
         segregation_codes: Vec<String>,
+        /// First digit of its notice numbers: 0 to 3.
         #[arg(long, default_value_t = domain::org::DEFAULT_AUX_DIGIT)]
         aux_digit: u8,
-        /// Application code, with aux digit 0 only.
+        /// Application code (2 digits), with aux digit 0 only.
         #[arg(long)]
         application_code: Option<String>,
     },
-    /// List registered institutions.
+    /// Change a registered institution's name, office or segregation codes (idempotent). The aux
+    /// digit and application code cannot change: they shape the notice numbers already issued.
+    Update {
+        /// Fiscal code of the registered institution.
+        #[arg(long)]
+        fiscal_code: String,
+        /// New name.
+        #[arg(long)]
+        name: Option<String>,
+        /// New office name; an empty value removes it.
+        #[arg(long, visible_alias = "office-name")]
+        office: Option<String>,
+        /// New segregation codes, replacing the current ones (repeatable or comma-separated).
+        #[arg(long = "segregation-code", conflicts_with = "any_segregation_code")]
+        segregation_codes: Vec<String>,
+        /// Remove the segregation codes: IUVs with any code are accepted.
+        #[arg(long)]
+        any_segregation_code: bool,
+    },
+    /// List registered institutions (with a header row).
     List,
 }
 
@@ -114,16 +144,19 @@ pub enum OrgCommand {
 pub enum KeyCommand {
     /// Create an API key; the key is printed once, alone on the last line.
     Create {
+        /// Fiscal code of the institution the key acts for.
         #[arg(long)]
         org: String,
     },
     /// Revoke a key by its id (see `key list`).
     Revoke {
+        /// Key id, as `key list` shows it.
         #[arg(long)]
         key_id: String,
     },
-    /// List keys (ids only, never the secret).
+    /// List keys (ids only, never the secret; with a header row).
     List {
+        /// Only the keys of this institution.
         #[arg(long)]
         org: Option<String>,
     },
@@ -137,6 +170,28 @@ fn org_code(value: &str) -> Result<OrgFiscalCode, String> {
     OrgFiscalCode::parse("fiscal-code", value).map_err(|e| e.to_string())
 }
 
+/// `--segregation-code` values, each one code or a comma-separated list.
+fn parse_segregation_codes(values: &[String]) -> Result<Vec<SegregationCode>, String> {
+    values
+        .iter()
+        .flat_map(|c| c.split(','))
+        .map(|c| SegregationCode::parse("segregation-code", c.trim()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.to_string())
+}
+
+/// A listing's header row, then its rows, tab-separated.
+fn print_table(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) {
+    println!("{}", header.join("\t"));
+    for row in rows {
+        println!("{}", row.join("\t"));
+    }
+}
+
+fn or_dash(value: Option<&str>) -> String {
+    value.unwrap_or("-").to_owned()
+}
+
 /// Runs the command line; returns the process exit code.
 pub async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
@@ -146,11 +201,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             let url = DatabaseUrl::parse(&cli.database.database_url)?;
             let mut conn = url_connection(&url)?;
             let applied = store::run_migrations(&mut conn)?;
-            println!(
-                "{} migrations applied on {}",
-                applied.len(),
-                url.backend_name()
-            );
+            println!("{} migrations applied on the {url}", applied.len());
             Ok(())
         }
         Some(Command::Org(cmd)) => org_command(&cli.database, cmd),
@@ -166,12 +217,9 @@ fn url_connection(url: &DatabaseUrl) -> Result<DbConnection, String> {
 }
 
 async fn serve(database: &DatabaseConfig, config: ServeConfig) -> Result<(), String> {
+    let url = DatabaseUrl::parse(&database.database_url)?;
     let app = Application::build(database, config)?;
-    println!(
-        "gpd-gateway listening on http://{} ({} database)",
-        app.addr(),
-        app.db().backend()
-    );
+    println!("gpd-gateway listening on http://{} ({url})", app.addr());
     app.run().await.map_err(|e| e.to_string())
 }
 
@@ -186,19 +234,13 @@ fn org_command(database: &DatabaseConfig, cmd: OrgCommand) -> Result<(), String>
             aux_digit,
             application_code,
         } => {
-            let codes = segregation_codes
-                .iter()
-                .flat_map(|c| c.split(','))
-                .map(|c| SegregationCode::parse("segregation-code", c.trim()))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| e.to_string())?;
             let org = Organization::new(
                 org_code(&fiscal_code)?,
                 &name,
                 office.as_deref(),
                 aux_digit,
                 application_code.as_deref(),
-                codes,
+                parse_segregation_codes(&segregation_codes)?,
             )
             .map_err(|e| e.to_string())?;
             match orgs::add_org(&mut conn, &org, domain::now()).map_err(|e| e.to_string())? {
@@ -213,16 +255,78 @@ fn org_command(database: &DatabaseConfig, cmd: OrgCommand) -> Result<(), String>
                 }
             }
         }
-        OrgCommand::List => {
-            for org in orgs::list_orgs(&mut conn).map_err(|e| e.to_string())? {
-                println!(
-                    "{}\t{}\taux digit {}\tsegregation codes [{}]",
-                    org.fiscal_code,
-                    org.name,
-                    org.aux_digit,
-                    org.segregation_codes_text()
-                );
+        OrgCommand::Update {
+            fiscal_code,
+            name,
+            office,
+            segregation_codes: codes,
+            any_segregation_code,
+        } => {
+            if name.is_none() && office.is_none() && codes.is_empty() && !any_segregation_code {
+                return Err("nothing to change: give --name, --office, --segregation-code or --any-segregation-code".to_owned());
             }
+            let fiscal_code = org_code(&fiscal_code)?;
+            let Some(current) =
+                orgs::find_org(&mut conn, fiscal_code.as_str()).map_err(|e| e.to_string())?
+            else {
+                return Err(format!(
+                    "organization {fiscal_code} is not registered; run `org add` first"
+                ));
+            };
+            let codes = match (any_segregation_code, codes.is_empty()) {
+                (true, _) => Vec::new(),
+                (false, true) => current.segregation_codes.clone(),
+                (false, false) => parse_segregation_codes(&codes)?,
+            };
+            let office = match office.as_deref() {
+                Some("") => None,
+                Some(o) => Some(o),
+                None => current.office_name.as_deref(),
+            };
+            let org = Organization::new(
+                fiscal_code,
+                name.as_deref().unwrap_or(&current.name),
+                office,
+                current.aux_digit,
+                current.application_code.as_deref(),
+                codes,
+            )
+            .map_err(|e| e.to_string())?;
+            match orgs::update_org(&mut conn, &org).map_err(|e| e.to_string())? {
+                orgs::Update::Updated => println!("organization {} updated", org.fiscal_code),
+                orgs::Update::Unchanged => println!(
+                    "organization {} unchanged: it already has this data",
+                    org.fiscal_code
+                ),
+            }
+        }
+        OrgCommand::List => {
+            let list = orgs::list_orgs(&mut conn).map_err(|e| e.to_string())?;
+            print_table(
+                &[
+                    "FISCAL CODE",
+                    "NAME",
+                    "OFFICE",
+                    "AUX DIGIT",
+                    "APPLICATION CODE",
+                    "SEGREGATION CODES",
+                ],
+                list.into_iter().map(|org| {
+                    let codes = org.segregation_codes_text();
+                    vec![
+                        org.fiscal_code.to_string(),
+                        org.name,
+                        or_dash(org.office_name.as_deref()),
+                        org.aux_digit.to_string(),
+                        or_dash(org.application_code.as_deref()),
+                        if codes.is_empty() {
+                            "any".to_owned()
+                        } else {
+                            codes
+                        },
+                    ]
+                }),
+            );
         }
     }
     Ok(())
@@ -249,16 +353,22 @@ fn key_command(database: &DatabaseConfig, cmd: KeyCommand) -> Result<(), String>
         }
         KeyCommand::List { org } => {
             let org = org.as_deref().map(org_code).transpose()?;
-            for key in orgs::list_keys(&mut conn, org.as_ref()).map_err(|e| e.to_string())? {
-                let state = match key.revoked_at {
-                    Some(at) => format!("revoked {at}"),
-                    None => "active".to_owned(),
-                };
-                println!(
-                    "{}\t{}\tcreated {}\t{state}",
-                    key.key_id, key.organization_fiscal_code, key.created_at
-                );
-            }
+            let keys = orgs::list_keys(&mut conn, org.as_ref()).map_err(|e| e.to_string())?;
+            print_table(
+                &["KEY ID", "ORGANIZATION", "CREATED", "STATE"],
+                keys.into_iter().map(|key| {
+                    let state = match key.revoked_at {
+                        Some(at) => format!("revoked {at}"),
+                        None => "active".to_owned(),
+                    };
+                    vec![
+                        key.key_id,
+                        key.organization_fiscal_code,
+                        key.created_at.to_string(),
+                        state,
+                    ]
+                }),
+            );
         }
     }
     Ok(())
@@ -289,12 +399,18 @@ fn station_command(database: &DatabaseConfig, cmd: StationCommand) -> Result<(),
             }
         }
         StationCommand::List => {
-            for s in stations::list_stations(&mut conn).map_err(|e| e.to_string())? {
-                println!(
-                    "{}\t{}\t{}\tv{}",
-                    s.organization_fiscal_code, s.broker_id, s.station_id, s.primitive_version
-                );
-            }
+            let list = stations::list_stations(&mut conn).map_err(|e| e.to_string())?;
+            print_table(
+                &["ORGANIZATION", "BROKER", "STATION", "PRIMITIVES"],
+                list.into_iter().map(|s| {
+                    vec![
+                        s.organization_fiscal_code,
+                        s.broker_id,
+                        s.station_id,
+                        format!("v{}", s.primitive_version),
+                    ]
+                }),
+            );
         }
     }
     Ok(())

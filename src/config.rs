@@ -10,8 +10,15 @@ pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 /// Where the data lives; shared by every subcommand.
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseConfig {
-    /// sqlite://PATH (default: a file in the working directory) or mysql://USER:PASS@HOST:PORT/DB
-    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    /// sqlite://PATH (a file; created if missing) or mysql://USER:PASS@HOST:PORT/DB
+    // hide_env_values: the URL may hold a password, which --help must not print.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = DEFAULT_DATABASE_URL,
+        global = true,
+        hide_env_values = true
+    )]
     pub database_url: String,
 }
 
@@ -36,7 +43,7 @@ pub struct ServeConfig {
     #[arg(long, env = "GPD_WORKERS")]
     pub workers: Option<usize>,
     /// When set, the Nodo endpoint requires this value in `Ocp-Apim-Subscription-Key`.
-    #[arg(long, env = "GPD_SOAP_KEY")]
+    #[arg(long, env = "GPD_SOAP_KEY", hide_env_values = true)]
     pub soap_key: Option<String>,
     /// Check idPA, idBrokerPA and idStation of Nodo requests against `station add` (true/false).
     #[arg(long, env = "GPD_SOAP_CHECK_CALLER", default_value_t = true, action = clap::ArgAction::Set)]

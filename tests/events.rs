@@ -660,6 +660,7 @@ with_app!(
     slow_webhooks_do_not_slow_the_nodo,
     webhook_api,
     receipts_api,
+    unreachable_webhook_error_names_the_cause,
 );
 
 /// One test per backend for each function taking a `Backend`.
@@ -715,4 +716,36 @@ async fn readme_signature_snippet_verifies_a_real_signature() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "True False");
+}
+
+async fn unreachable_webhook_error_names_the_cause(app: TestApp) {
+    // A port nothing listens on: the connection is refused.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    hook(&app, &format!("http://127.0.0.1:{port}/hooks/pagopa")).await;
+    app.create(&position("REFUSED", &iuv(1)), true).await;
+    app.post(
+        &format!("/organizations/{ORG_A}/debtpositions/REFUSED/invalidate"),
+        None,
+    )
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let feed = app
+            .get(&format!("/organizations/{ORG_A}/events"))
+            .await
+            .body;
+        if let Some(error) = feed["events"][0]["lastError"].as_str() {
+            assert!(
+                error.to_lowercase().contains("connection refused"),
+                "the cause is missing: {error}"
+            );
+            return;
+        }
+        assert!(Instant::now() < deadline, "no delivery error yet: {feed}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

@@ -29,7 +29,8 @@ impl Proxy {
         let accept = tokio::spawn(async move {
             while let Ok((mut inbound, _)) = listener.accept().await {
                 let task = tokio::spawn(async move {
-                    if let Ok(mut outbound) = TcpStream::connect("127.0.0.1:3306").await {
+                    let server = common::mysql_server_addr();
+                    if let Ok(mut outbound) = TcpStream::connect(server).await {
                         let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
                     }
                 });
@@ -62,7 +63,10 @@ async fn database_outage_gives_a_fast_system_error() {
     let database = direct_url.rsplit('/').next().unwrap().to_owned();
     common::register(&direct_url, ORG_A, &[]);
     let mut proxy = Proxy::start(0).await;
-    let proxied = format!("mysql://root@127.0.0.1:{}/{database}", proxy.port);
+    let proxied = format!(
+        "{}/{database}",
+        common::mysql_server_url_via(&format!("127.0.0.1:{}", proxy.port))
+    );
     let (base, handle) = common::start_server(&proxied, |c| c.soap_check_caller = false).await;
     let client = reqwest::Client::new();
     let key = common::register(&direct_url, "12345678901", &[]);

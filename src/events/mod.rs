@@ -72,7 +72,40 @@ impl DeliveryConfig {
     }
 }
 
-async fn deliver(client: &reqwest::Client, event: &Claimed) -> Result<u16, (Option<u16>, String)> {
+/// The error with its causes, e.g. "error sending request for url (...): client error (Connect):
+/// tcp connect error: Connection refused (os error 111)"; a cause already in the text is skipped.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// Why a request failed, for the event's lastError.
+fn request_error(error: &reqwest::Error, timeout: Duration) -> String {
+    if error.is_timeout() {
+        format!(
+            "timed out after {} s: {}",
+            timeout.as_secs_f64(),
+            error_chain(error)
+        )
+    } else {
+        error_chain(error)
+    }
+}
+
+async fn deliver(
+    client: &reqwest::Client,
+    timeout: Duration,
+    event: &Claimed,
+) -> Result<u16, (Option<u16>, String)> {
     let now = chrono::Utc::now().timestamp();
     let response = client
         .post(&event.url)
@@ -83,7 +116,7 @@ async fn deliver(client: &reqwest::Client, event: &Claimed) -> Result<u16, (Opti
         .body(event.body.clone())
         .send()
         .await
-        .map_err(|e| (None, e.to_string()))?;
+        .map_err(|e| (None, request_error(&e, timeout)))?;
     let status = response.status().as_u16();
     if response.status().is_success() {
         Ok(status)
@@ -99,7 +132,7 @@ async fn attempt(
     metrics: &Metrics,
     event: &Claimed,
 ) -> Attempt {
-    match deliver(client, event).await {
+    match deliver(client, config.request_timeout, event).await {
         Ok(status) => {
             let age = (clock.now() - event.created_at)
                 .to_std()

@@ -25,14 +25,17 @@ pub mod positions;
 pub mod receipts;
 pub mod schema;
 pub mod stations;
+mod url;
 pub mod webhooks;
+
+pub use url::{redact_url, DatabaseUrl};
 
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel::{Connection, SqliteConnection};
+use diesel::SqliteConnection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::domain::DomainError;
@@ -86,69 +89,6 @@ impl From<r2d2::PoolError> for StoreError {
     }
 }
 
-/// Which database a URL names.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DatabaseUrl {
-    Sqlite(String),
-    Mysql(String),
-}
-
-impl DatabaseUrl {
-    pub fn parse(url: &str) -> Result<Self, String> {
-        if url.starts_with("mysql://") {
-            if cfg!(feature = "mysql") {
-                Ok(DatabaseUrl::Mysql(url.to_owned()))
-            } else {
-                Err("this build has no MySQL support: rebuild with `--features mysql`".to_owned())
-            }
-        } else if let Some(path) = url.strip_prefix("sqlite://") {
-            Ok(DatabaseUrl::Sqlite(path.to_owned()))
-        } else if let Some(path) = url.strip_prefix("sqlite:") {
-            Ok(DatabaseUrl::Sqlite(path.to_owned()))
-        } else if url.contains("://") {
-            Err(format!("unsupported database URL '{url}': use sqlite://PATH or mysql://USER:PASS@HOST:PORT/DB"))
-        } else if url.is_empty() {
-            Err("the database URL is empty".to_owned())
-        } else {
-            Ok(DatabaseUrl::Sqlite(url.to_owned()))
-        }
-    }
-
-    pub fn backend_name(&self) -> &'static str {
-        match self {
-            DatabaseUrl::Sqlite(_) => "sqlite",
-            DatabaseUrl::Mysql(_) => "mysql",
-        }
-    }
-
-    fn establish(&self) -> Result<DbConnection, diesel::ConnectionError> {
-        match self {
-            DatabaseUrl::Sqlite(path) => {
-                let mut conn = SqliteConnection::establish(path)?;
-                conn.batch_execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA busy_timeout = 15000; PRAGMA foreign_keys = ON;",
-                )
-                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
-                Ok(DbConnection::Sqlite(conn))
-            }
-            #[cfg(feature = "mysql")]
-            DatabaseUrl::Mysql(url) => {
-                let mut conn = diesel::MysqlConnection::establish(url)?;
-                conn.batch_execute(
-                    "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED; SET time_zone = '+00:00';",
-                )
-                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
-                Ok(DbConnection::Mysql(conn))
-            }
-            #[cfg(not(feature = "mysql"))]
-            DatabaseUrl::Mysql(_) => Err(diesel::ConnectionError::BadConnection(
-                "this build has no MySQL support".to_owned(),
-            )),
-        }
-    }
-}
-
 /// Picks the backend by URL scheme, so a MySQL connection error is reported as it is.
 pub struct ConnectionManager {
     url: DatabaseUrl,
@@ -192,9 +132,7 @@ impl Default for PoolOptions {
 
 /// Connects, applies pending migrations and returns the pool.
 pub fn connect(url: &DatabaseUrl, options: &PoolOptions) -> Result<DbPool, String> {
-    let mut conn = url
-        .establish()
-        .map_err(|e| format!("cannot connect to the database: {e}"))?;
+    let mut conn = url.establish().map_err(|e| url.open_error(&e))?;
     run_migrations(&mut conn)?;
     // SQLite has one writer at a time: more connections only add lock waits.
     let max_size = match url {
@@ -208,7 +146,7 @@ pub fn connect(url: &DatabaseUrl, options: &PoolOptions) -> Result<DbPool, Strin
         .min_idle(Some(1))
         .connection_timeout(options.connection_timeout)
         .build(ConnectionManager { url: url.clone() })
-        .map_err(|e| format!("cannot open the database pool: {e}"))
+        .map_err(|e| format!("cannot open the database pool on the {url}: {e}"))
 }
 
 /// Applies pending migrations; returns the names of those applied.
@@ -224,15 +162,12 @@ pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, String> {
 
 /// Opens one direct connection without touching migrations.
 pub fn establish(url: &DatabaseUrl) -> Result<DbConnection, String> {
-    url.establish()
-        .map_err(|e| format!("cannot connect to the database: {e}"))
+    url.establish().map_err(|e| url.open_error(&e))
 }
 
 /// Opens one direct connection (CLI commands), with migrations applied.
 pub fn connect_single(url: &DatabaseUrl) -> Result<DbConnection, String> {
-    let mut conn = url
-        .establish()
-        .map_err(|e| format!("cannot connect to the database: {e}"))?;
+    let mut conn = url.establish().map_err(|e| url.open_error(&e))?;
     run_migrations(&mut conn)?;
     Ok(conn)
 }

@@ -88,6 +88,44 @@ pub fn add_org(
     })
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Update {
+    Updated,
+    Unchanged,
+}
+
+/// Stores a registered institution's new name, office and segregation codes. The aux digit and
+/// application code cannot change: they shape the notice numbers already issued.
+pub fn update_org(conn: &mut DbConnection, org: &Organization) -> Result<Update, StoreError> {
+    write_tx(conn, |c| {
+        let Some(existing) = find_org(c, org.fiscal_code.as_str())? else {
+            return Err(DomainError::NotFound(format!(
+                "organization {} is not registered; run `org add` first",
+                org.fiscal_code
+            ))
+            .into());
+        };
+        if existing.aux_digit != org.aux_digit || existing.application_code != org.application_code
+        {
+            return Err(StoreError::Conflict(format!(
+                "the aux digit and application code of organization {} cannot change",
+                org.fiscal_code
+            )));
+        }
+        if &existing == org {
+            return Ok(Update::Unchanged);
+        }
+        diesel::update(organizations::table.find(org.fiscal_code.as_str()))
+            .set((
+                organizations::name.eq(&org.name),
+                organizations::office_name.eq(&org.office_name),
+                organizations::segregation_codes.eq(org.segregation_codes_text()),
+            ))
+            .execute(c)?;
+        Ok(Update::Updated)
+    })
+}
+
 pub fn find_org(
     conn: &mut DbConnection,
     fiscal_code: &str,

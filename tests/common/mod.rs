@@ -37,18 +37,46 @@ pub struct TestApp {
     mysql_database: Option<String>,
 }
 
-/// Where MariaDB/MySQL test databases are created (one per test).
+/// Where MariaDB/MySQL test databases are created (one per test): GPD_TEST_MYSQL_URL
+/// (`tests/run` sets it to its private instance), else a local server on the default port.
 pub fn mysql_server_url() -> String {
-    std::env::var("GPD_TEST_MYSQL_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".to_owned())
+    std::env::var("GPD_TEST_MYSQL_URL")
+        .map(|url| url.trim_end_matches('/').to_owned())
+        .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".to_owned())
+}
+
+/// `host:port` of the test server, and its URL with that part replaced by `addr` (e.g. a proxy).
+pub fn mysql_server_addr() -> String {
+    let url = mysql_server_url();
+    let authority = url.rsplit('@').next().unwrap_or_default();
+    let authority = authority.trim_start_matches("mysql://");
+    if authority.contains(':') {
+        authority.to_owned()
+    } else {
+        format!("{authority}:3306")
+    }
+}
+
+pub fn mysql_server_url_via(addr: &str) -> String {
+    let url = mysql_server_url();
+    match url.rfind('@') {
+        Some(at) => format!("{}@{addr}", &url[..at]),
+        None => format!("mysql://{addr}"),
+    }
 }
 
 #[cfg(feature = "mysql")]
 fn mysql_admin(sql: &str) {
     use diesel::connection::SimpleConnection;
     use diesel::Connection;
-    let url = format!("{}/test", mysql_server_url());
-    let mut conn = diesel::MysqlConnection::establish(&url)
-        .unwrap_or_else(|e| panic!("MariaDB/MySQL test server not reachable at {url}: {e}"));
+    // information_schema always exists: nothing has to be prepared on the server.
+    let url = format!("{}/information_schema", mysql_server_url());
+    let mut conn = diesel::MysqlConnection::establish(&url).unwrap_or_else(|e| {
+        panic!(
+            "MariaDB/MySQL test server not reachable at {}: {e} (set GPD_TEST_MYSQL_URL, or run ./tests/run, which starts a private one)",
+            gpd_gateway::store::redact_url(&url)
+        )
+    });
     conn.batch_execute(sql).expect("admin statement");
 }
 

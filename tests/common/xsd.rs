@@ -1,5 +1,7 @@
 //! Validates SOAP replies against the official schemas with `xmllint`
-//! (Debian package `libxml2-utils`).
+//! (Debian package `libxml2-utils`). Without xmllint the checks are skipped
+//! with a message on stderr, unless `GPD_REQUIRE_XMLLINT=1` (set by
+//! `tests/run`), which makes a missing xmllint a failure.
 //!
 //! Usable from unit tests (`#[path = "../../../tests/common/xsd.rs"] mod xsd;`)
 //! and from integration tests (`#[path = "common/xsd.rs"] mod xsd;`). Only
@@ -45,18 +47,29 @@ pub fn assert_valid_soap_envelope(xml: &[u8]) {
     }
 }
 
-/// Runs `xmllint --noout --nonet --schema xsd/<schema> -` on `document`.
+/// Runs `xmllint --noout --nonet --schema xsd/<schema> -` on `document`;
+/// `Ok` without checking when xmllint is missing and not required.
 pub fn xmllint(schema: &str, document: &[u8]) -> Result<(), String> {
     let schema: PathBuf = [env!("CARGO_MANIFEST_DIR"), "xsd", schema].iter().collect();
-    let mut child = Command::new("xmllint")
+    let spawned = Command::new("xmllint")
         .args(["--noout", "--nonet", "--schema"])
         .arg(&schema)
         .arg("-")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run xmllint (apt-get install libxml2-utils): {e}"));
+        .spawn();
+    let mut child = match spawned {
+        Ok(child) => child,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if xmllint_required() {
+                panic!("xmllint not installed (apt-get install libxml2-utils), and GPD_REQUIRE_XMLLINT=1 requires it");
+            }
+            skip_notice();
+            return Ok(());
+        }
+        Err(e) => panic!("cannot run xmllint: {e}"),
+    };
     child
         .stdin
         .take()
@@ -74,6 +87,22 @@ pub fn xmllint(schema: &str, document: &[u8]) -> Result<(), String> {
             String::from_utf8_lossy(&out.stdout)
         ))
     }
+}
+
+fn xmllint_required() -> bool {
+    std::env::var("GPD_REQUIRE_XMLLINT").is_ok_and(|v| v == "1")
+}
+
+/// Says once per test binary that the XSD checks are skipped. Written to the
+/// process's stderr directly, so the test harness does not capture it.
+fn skip_notice() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipping: xmllint not installed (apt-get install libxml2-utils); SOAP replies are not validated against the XSD"
+        );
+    });
 }
 
 /// The first element inside the SOAP 1.1 Body, as text, with the namespace
