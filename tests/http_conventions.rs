@@ -247,6 +247,20 @@ async fn openapi_lists_401_and_403_on_every_keyed_operation(app: TestApp) {
     assert!(keyed >= 23, "only {keyed} operations behind the key");
     let info = &doc["paths"]["/info"]["get"]["responses"];
     assert!(info.get("401").is_none());
+    // Error answers written bare in the annotations carry the ProblemJson body.
+    let update =
+        &doc["paths"]["/organizations/{organizationfiscalcode}/debtpositions/{iupd}"]["put"];
+    for status in ["400", "404", "409", "412", "422", "503"] {
+        assert_eq!(
+            update["responses"][status]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/ProblemJson",
+            "PUT position lacks {status}"
+        );
+    }
+    assert_eq!(
+        update["responses"]["412"]["description"],
+        "Precondition Failed"
+    );
 }
 
 both_backends!(

@@ -29,6 +29,12 @@ impl<P> Caller<P> {
     pub fn fiscal_code(&self) -> &OrgFiscalCode {
         &self.org.fiscal_code
     }
+
+    /// The institution's fiscal code, the instant and the parameters, for handlers that need
+    /// no more of the institution.
+    pub fn into_parts(self) -> (OrgFiscalCode, NaiveDateTime, P) {
+        (self.org.fiscal_code, self.now, self.params)
+    }
 }
 
 fn app_data<T: 'static>(req: &HttpRequest) -> Result<web::Data<T>, ApiError> {

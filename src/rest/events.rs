@@ -56,8 +56,7 @@ pub struct WebhookUpdateModel {
 /// The webhook of the institution.
 #[utoipa::path(get, path = "/organizations/{organizationfiscalcode}/webhook", tag = "Events",
     params(("organizationfiscalcode" = String, Path)),
-    responses((status = 200, body = WebhookModel), (status = 404, body = super::model::ProblemJson)),
-    security(("ApiKey" = [])))]
+    responses((status = 200, body = WebhookModel), (status = 404)), security(("ApiKey" = [])))]
 pub async fn get_webhook(db: web::Data<Db>, caller: Caller) -> ApiResult<HttpResponse> {
     let org = caller.fiscal_code().clone();
     let hook = db.run(move |c| webhooks::get(c, &org)).await?;
@@ -73,8 +72,7 @@ pub async fn get_webhook(db: web::Data<Db>, caller: Caller) -> ApiResult<HttpRes
 /// Sets the webhook URL and enables deliveries; 201 with the secret when created.
 #[utoipa::path(put, path = "/organizations/{organizationfiscalcode}/webhook", tag = "Events",
     params(("organizationfiscalcode" = String, Path)), request_body = WebhookUpdateModel,
-    responses((status = 201, body = WebhookModel), (status = 200, body = WebhookModel), (status = 400, body = super::model::ProblemJson)),
-    security(("ApiKey" = [])))]
+    responses((status = 201, body = WebhookModel), (status = 200, body = WebhookModel), (status = 400)), security(("ApiKey" = [])))]
 pub async fn put_webhook(
     db: web::Data<Db>,
     caller: Caller,
@@ -94,8 +92,7 @@ pub async fn put_webhook(
 /// Disables deliveries (events are still recorded for the feed).
 #[utoipa::path(delete, path = "/organizations/{organizationfiscalcode}/webhook", tag = "Events",
     params(("organizationfiscalcode" = String, Path)),
-    responses((status = 200, body = WebhookModel), (status = 404, body = super::model::ProblemJson)),
-    security(("ApiKey" = [])))]
+    responses((status = 200, body = WebhookModel), (status = 404)), security(("ApiKey" = [])))]
 pub async fn delete_webhook(db: web::Data<Db>, caller: Caller) -> ApiResult<HttpResponse> {
     let (org, now) = (caller.org.fiscal_code, caller.now);
     let hook = db
@@ -107,8 +104,7 @@ pub async fn delete_webhook(db: web::Data<Db>, caller: Caller) -> ApiResult<Http
 /// Replaces the signing secret and shows the new one.
 #[utoipa::path(post, path = "/organizations/{organizationfiscalcode}/webhook/rotate-secret", tag = "Events",
     params(("organizationfiscalcode" = String, Path)),
-    responses((status = 200, body = WebhookModel), (status = 404, body = super::model::ProblemJson)),
-    security(("ApiKey" = [])))]
+    responses((status = 200, body = WebhookModel), (status = 404)), security(("ApiKey" = [])))]
 pub async fn rotate_secret(db: web::Data<Db>, caller: Caller) -> ApiResult<HttpResponse> {
     let (org, now) = (caller.org.fiscal_code, caller.now);
     let hook = db
@@ -185,8 +181,7 @@ pub struct FeedQuery {
 #[utoipa::path(get, path = "/organizations/{organizationfiscalcode}/events", tag = "Events",
     params(("organizationfiscalcode" = String, Path), ("after" = Option<i64>, Query, description = "cursor, default 0"),
         ("limit" = Option<i64>, Query, description = "1 to 500, default 100")),
-    responses((status = 200, body = EventFeed), (status = 400, body = super::model::ProblemJson)),
-    security(("ApiKey" = [])))]
+    responses((status = 200, body = EventFeed), (status = 400)), security(("ApiKey" = [])))]
 pub async fn feed(db: web::Data<Db>, caller: Caller<Query<FeedQuery>>) -> ApiResult<HttpResponse> {
     let (org, Query(params)) = (caller.org.fiscal_code, caller.params);
     let after = query::number("after", params.after.as_deref(), 0, 0, i64::MAX)?;
@@ -236,8 +231,7 @@ impl Param for EventId {
 /// Schedules an event for delivery again now (also a DEAD or NO_WEBHOOK one).
 #[utoipa::path(post, path = "/organizations/{organizationfiscalcode}/events/{eventId}/redeliver", tag = "Events",
     params(("organizationfiscalcode" = String, Path), ("eventId" = String, Path)),
-    responses((status = 202), (status = 404, body = super::model::ProblemJson)),
-    security(("ApiKey" = [])))]
+    responses((status = 202), (status = 404)), security(("ApiKey" = [])))]
 pub async fn redeliver(db: web::Data<Db>, caller: Caller<EventId>) -> ApiResult<HttpResponse> {
     let event_id = caller.params.0.clone();
     let (org, now) = (caller.fiscal_code().clone(), caller.now);
@@ -303,8 +297,7 @@ pub struct ReceiptsQuery {
     params(("organizationfiscalcode" = String, Path), ("pageNum" = Option<i64>, Query), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20"),
         ("debtor" = Option<String>, Query), ("service" = Option<String>, Query, description = "IUV prefix"),
         ("from" = Option<String>, Query, description = "date or date-time"), ("to" = Option<String>, Query)),
-    responses((status = 200, body = ReceiptsPage), (status = 400, body = super::model::ProblemJson)),
-    security(("ApiKey" = [])))]
+    responses((status = 200, body = ReceiptsPage), (status = 400)), security(("ApiKey" = [])))]
 pub async fn list_receipts(
     db: web::Data<Db>,
     caller: Caller<Query<ReceiptsQuery>>,
@@ -359,8 +352,7 @@ pub async fn list_receipts(
 /// The receipt XML (the paSendRT payload as received) that paid this IUV.
 #[utoipa::path(get, path = "/payments/{organizationfiscalcode}/receipts/{iuv}", tag = "Receipts",
     params(("organizationfiscalcode" = String, Path), ("iuv" = String, Path)),
-    responses((status = 200, content_type = "application/xml", body = String), (status = 404, body = super::model::ProblemJson)),
-    security(("ApiKey" = [])))]
+    responses((status = 200, content_type = "application/xml", body = String), (status = 404)), security(("ApiKey" = [])))]
 pub async fn get_receipt(db: web::Data<Db>, caller: Caller<OptionKey>) -> ApiResult<HttpResponse> {
     let (org, OptionKey(iuv)) = (caller.org.fiscal_code, caller.params);
     let key = iuv.clone();

@@ -1,7 +1,8 @@
 //! The OpenAPI document, assembled from the handlers' annotations.
 
+use actix_web::http::StatusCode;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use super::events::{
@@ -25,20 +26,26 @@ impl Modify for ApiKeyScheme {
     }
 }
 
-/// Every operation behind the key can answer 401 (no or unknown key) and 403 (another
-/// institution's key), whatever its own annotation lists.
-struct KeyRefusals;
+/// Error answers, written in the annotations as a bare `(status = 404)`, get the ProblemJson
+/// body and a description here; every operation behind the key also lists 401 (no or unknown
+/// key) and 403 (another institution's key), and every operation 503 (database unavailable).
+struct Problems;
 
-impl Modify for KeyRefusals {
+fn problem(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ProblemJson")))
+                .build(),
+        )
+        .build()
+        .into()
+}
+
+impl Modify for Problems {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let problem = || {
-            ResponseBuilder::new().content(
-                "application/json",
-                ContentBuilder::new()
-                    .schema(Some(Ref::from_schema_name("ProblemJson")))
-                    .build(),
-            )
-        };
         for item in openapi.paths.paths.values_mut() {
             let operations = [
                 &mut item.get,
@@ -48,22 +55,30 @@ impl Modify for KeyRefusals {
                 &mut item.patch,
             ];
             for operation in operations.into_iter().flatten() {
-                if operation.security.is_none() {
-                    continue;
-                }
                 let responses = &mut operation.responses.responses;
-                responses.entry("401".to_owned()).or_insert_with(|| {
-                    problem()
-                        .description("The API key is missing or not valid")
-                        .build()
-                        .into()
-                });
-                responses.entry("403".to_owned()).or_insert_with(|| {
-                    problem()
-                        .description("The API key belongs to another institution")
-                        .build()
-                        .into()
-                });
+                if operation.security.is_some() {
+                    responses.insert(
+                        "401".to_owned(),
+                        problem("The API key is missing or not valid"),
+                    );
+                    responses.insert(
+                        "403".to_owned(),
+                        problem("The API key belongs to another institution"),
+                    );
+                }
+                responses
+                    .entry("503".to_owned())
+                    .or_insert_with(|| problem("The database is not available; retry later"));
+                for (status, response) in responses.iter_mut() {
+                    let bare = matches!(response, RefOr::T(r) if r.content.is_empty());
+                    let code = status
+                        .parse::<u16>()
+                        .ok()
+                        .and_then(|c| StatusCode::from_u16(c).ok());
+                    if let (true, Some(code)) = (bare, code.filter(|c| c.as_u16() >= 400)) {
+                        *response = problem(code.canonical_reason().unwrap_or("Error"));
+                    }
+                }
             }
         }
     }
@@ -87,6 +102,6 @@ impl Modify for KeyRefusals {
         PayPaymentOptionModel, UpdateTransferIbanMassiveModel, UpdateTransferIbanMassiveResponse, AppInfo, ProblemJson,
         WebhookModel, WebhookUpdateModel, EventModel, EventFeed, EventDocument, ReceiptModel, ReceiptsPage,
     )),
-    modifiers(&ApiKeyScheme, &KeyRefusals),
+    modifiers(&ApiKeyScheme, &Problems),
 )]
 pub struct ApiDoc;

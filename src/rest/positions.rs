@@ -51,9 +51,7 @@ fn option_reply(position: &Position, index: usize) -> HttpResponse {
 #[utoipa::path(post, path = "/organizations/{organizationfiscalcode}/debtpositions", tag = "Debt positions",
     params(("organizationfiscalcode" = String, Path), ("toPublish" = Option<bool>, Query, description = "publish at once (case-insensitive)")),
     request_body = PaymentPositionModel,
-    responses((status = 201, body = PaymentPositionModel), (status = 400, body = super::model::ProblemJson),
-        (status = 409, body = super::model::ProblemJson), (status = 413, body = super::model::ProblemJson)),
-    security(("ApiKey" = [])))]
+    responses((status = 201, body = PaymentPositionModel), (status = 400), (status = 409), (status = 413)), security(("ApiKey" = [])))]
 pub async fn create(
     db: web::Data<Db>,
     caller: Caller<ToPublish>,
@@ -75,8 +73,7 @@ pub async fn create(
 #[utoipa::path(post, path = "/organizations/{organizationfiscalcode}/debtpositions/bulk", tag = "Debt positions",
     params(("organizationfiscalcode" = String, Path), ("toPublish" = Option<bool>, Query)),
     request_body = MultiplePaymentPositionModel,
-    responses((status = 201), (status = 400, body = super::model::ProblemJson), (status = 409, body = super::model::ProblemJson)),
-    security(("ApiKey" = [])))]
+    responses((status = 201), (status = 400), (status = 409)), security(("ApiKey" = [])))]
 pub async fn create_bulk(
     db: web::Data<Db>,
     caller: Caller<ToPublish>,
@@ -113,10 +110,7 @@ pub async fn create_bulk(
     params(("organizationfiscalcode" = String, Path), ("iupd" = String, Path), ("toPublish" = Option<bool>, Query),
         ("If-Match" = Option<String>, Header, description = "ETag of the version read; 412 when it changed")),
     request_body = PaymentPositionModel,
-    responses((status = 200, body = PaymentPositionModel), (status = 400, body = super::model::ProblemJson),
-        (status = 404, body = super::model::ProblemJson), (status = 409, body = super::model::ProblemJson),
-        (status = 412, body = super::model::ProblemJson), (status = 422, body = super::model::ProblemJson)),
-    security(("ApiKey" = [])))]
+    responses((status = 200, body = PaymentPositionModel), (status = 400), (status = 404), (status = 409), (status = 412), (status = 422)), security(("ApiKey" = [])))]
 pub async fn update(
     db: web::Data<Db>,
     caller: Caller<(IupdParam, ToPublish, IfMatch)>,
@@ -134,9 +128,7 @@ pub async fn update(
 /// Get a debt position by IUPD.
 #[utoipa::path(get, path = "/organizations/{organizationfiscalcode}/debtpositions/{iupd}", tag = "Debt positions",
     params(("organizationfiscalcode" = String, Path), ("iupd" = String, Path)),
-    responses((status = 200, body = PaymentPositionModelBaseResponse, headers(("ETag" = String))),
-        (status = 404, body = super::model::ProblemJson)),
-    security(("ApiKey" = [])))]
+    responses((status = 200, body = PaymentPositionModelBaseResponse, headers(("ETag" = String))), (status = 404)), security(("ApiKey" = [])))]
 pub async fn get(db: web::Data<Db>, caller: Caller<IupdParam>) -> ApiResult<HttpResponse> {
     let IupdParam(iupd) = &caller.params;
     let iupd = iupd.clone();
@@ -150,16 +142,9 @@ pub async fn get(db: web::Data<Db>, caller: Caller<IupdParam>) -> ApiResult<Http
 /// Delete a debt position without payments.
 #[utoipa::path(delete, path = "/organizations/{organizationfiscalcode}/debtpositions/{iupd}", tag = "Debt positions",
     params(("organizationfiscalcode" = String, Path), ("iupd" = String, Path)),
-    responses((status = 200, body = String, example = json!("The debt position was successfully deleted")),
-        (status = 404, body = super::model::ProblemJson), (status = 409, body = super::model::ProblemJson)),
-    security(("ApiKey" = [])))]
+    responses((status = 200, body = String, example = json!("The debt position was successfully deleted")), (status = 404), (status = 409)), security(("ApiKey" = [])))]
 pub async fn delete(db: web::Data<Db>, caller: Caller<IupdParam>) -> ApiResult<HttpResponse> {
-    let Caller {
-        org,
-        now,
-        params: IupdParam(iupd),
-    } = caller;
-    let org = org.fiscal_code;
+    let (org, now, IupdParam(iupd)) = caller.into_parts();
     db.run(move |c| store::delete(c, &org, iupd.as_str(), now))
         .await?;
     Ok(HttpResponse::Ok().json("The debt position was successfully deleted"))
@@ -174,12 +159,7 @@ async fn transition(
     caller: Caller<IupdParam>,
     change: Transition,
 ) -> ApiResult<HttpResponse> {
-    let Caller {
-        org,
-        now,
-        params: IupdParam(iupd),
-    } = caller;
-    let org = org.fiscal_code;
+    let (org, now, IupdParam(iupd)) = caller.into_parts();
     let position = db.run(move |c| change(c, &org, iupd.as_str(), now)).await?;
     Ok(position_reply(StatusCode::OK, &position, now))
 }
@@ -187,9 +167,7 @@ async fn transition(
 /// Publish a DRAFT debt position.
 #[utoipa::path(post, path = "/organizations/{organizationfiscalcode}/debtpositions/{iupd}/publish", tag = "Debt positions",
     params(("organizationfiscalcode" = String, Path), ("iupd" = String, Path)),
-    responses((status = 200, body = PaymentPositionModel), (status = 404, body = super::model::ProblemJson),
-        (status = 409, body = super::model::ProblemJson)),
-    security(("ApiKey" = [])))]
+    responses((status = 200, body = PaymentPositionModel), (status = 404), (status = 409)), security(("ApiKey" = [])))]
 pub async fn publish(db: web::Data<Db>, caller: Caller<IupdParam>) -> ApiResult<HttpResponse> {
     transition(db, caller, store::publish).await
 }
@@ -197,9 +175,7 @@ pub async fn publish(db: web::Data<Db>, caller: Caller<IupdParam>) -> ApiResult<
 /// Invalidate (cancel) a PUBLISHED or VALID debt position.
 #[utoipa::path(post, path = "/organizations/{organizationfiscalcode}/debtpositions/{iupd}/invalidate", tag = "Debt positions",
     params(("organizationfiscalcode" = String, Path), ("iupd" = String, Path)),
-    responses((status = 200, body = PaymentPositionModel), (status = 404, body = super::model::ProblemJson),
-        (status = 409, body = super::model::ProblemJson)),
-    security(("ApiKey" = [])))]
+    responses((status = 200, body = PaymentPositionModel), (status = 404), (status = 409)), security(("ApiKey" = [])))]
 pub async fn invalidate(db: web::Data<Db>, caller: Caller<IupdParam>) -> ApiResult<HttpResponse> {
     transition(db, caller, store::invalidate).await
 }
@@ -306,8 +282,7 @@ impl ListQuery {
         ("payment_date_time_from" = Option<String>, Query, description = "date-time"), ("payment_date_time_to" = Option<String>, Query),
         ("status" = Option<String>, Query), ("orderby" = Option<String>, Query, description = "INSERTED_DATE, IUPD, STATUS, COMPANY_NAME"),
         ("ordering" = Option<String>, Query, description = "DESC (default) or ASC")),
-    responses((status = 200, body = PaymentPositionsInfo), (status = 400, body = super::model::ProblemJson)),
-    security(("ApiKey" = [])))]
+    responses((status = 200, body = PaymentPositionsInfo), (status = 400)), security(("ApiKey" = [])))]
 pub async fn list(db: web::Data<Db>, caller: Caller<Query<ListQuery>>) -> ApiResult<HttpResponse> {
     let filter = caller.params.0.to_filter()?;
     let (org, now) = (caller.fiscal_code().clone(), caller.now);
@@ -339,8 +314,7 @@ pub struct IbanQuery {
 #[utoipa::path(patch, path = "/organizations/{organizationfiscalcode}/debtpositions/transfers", tag = "Debt positions",
     params(("organizationfiscalcode" = String, Path), ("oldIban" = String, Query), ("limit" = Option<i64>, Query, description = "1 to 1000, default 1000")),
     request_body = UpdateTransferIbanMassiveModel,
-    responses((status = 200, body = UpdateTransferIbanMassiveResponse), (status = 400, body = super::model::ProblemJson)),
-    security(("ApiKey" = [])))]
+    responses((status = 200, body = UpdateTransferIbanMassiveResponse), (status = 400)), security(("ApiKey" = [])))]
 pub async fn replace_iban(
     db: web::Data<Db>,
     caller: Caller<Query<IbanQuery>>,
@@ -375,9 +349,7 @@ pub async fn replace_iban(
 /// Get the debt position owning an IUV.
 #[utoipa::path(get, path = "/organizations/{organizationfiscalcode}/paymentoptions/{iuv}/debtposition", tag = "Payment options",
     params(("organizationfiscalcode" = String, Path), ("iuv" = String, Path, description = "digits")),
-    responses((status = 200, body = PaymentPositionModelBaseResponse), (status = 400, body = super::model::ProblemJson),
-        (status = 404, body = super::model::ProblemJson)),
-    security(("ApiKey" = [])))]
+    responses((status = 200, body = PaymentPositionModelBaseResponse), (status = 400), (status = 404)), security(("ApiKey" = [])))]
 pub async fn get_by_iuv(db: web::Data<Db>, caller: Caller<OptionKey>) -> ApiResult<HttpResponse> {
     let iuv = caller.params.0.clone();
     let org = caller.fiscal_code().clone();
@@ -388,16 +360,9 @@ pub async fn get_by_iuv(db: web::Data<Db>, caller: Caller<OptionKey>) -> ApiResu
 /// Get a payment option by notice number (NAV) or IUV, with its position's debtor.
 #[utoipa::path(get, path = "/organizations/{organizationfiscalcode}/paymentoptions/{nav}", tag = "Payment options",
     params(("organizationfiscalcode" = String, Path), ("nav" = String, Path, description = "notice number or IUV (digits)")),
-    responses((status = 200, body = PaymentsWithDebtorInfoModelResponse), (status = 400, body = super::model::ProblemJson),
-        (status = 404, body = super::model::ProblemJson)),
-    security(("ApiKey" = [])))]
+    responses((status = 200, body = PaymentsWithDebtorInfoModelResponse), (status = 400), (status = 404)), security(("ApiKey" = [])))]
 pub async fn get_option(db: web::Data<Db>, caller: Caller<OptionKey>) -> ApiResult<HttpResponse> {
-    let Caller {
-        org,
-        now,
-        params: OptionKey(nav),
-    } = caller;
-    let org = org.fiscal_code;
+    let (org, now, OptionKey(nav)) = caller.into_parts();
     let key = nav.clone();
     let position = db.run(move |c| store::get_by_option(c, &org, &key)).await?;
     let index = position.visible_option(&nav, now)?;
@@ -414,12 +379,7 @@ async fn pay_with(
     caller: Caller<OptionKey>,
     payment: PaymentDetails,
 ) -> ApiResult<HttpResponse> {
-    let Caller {
-        org,
-        now,
-        params: OptionKey(nav),
-    } = caller;
-    let org = org.fiscal_code;
+    let (org, now, OptionKey(nav)) = caller.into_parts();
     let (position, index, _) = db
         .run(move |c| store::pay(c, &org, &nav, payment, Replay::Refuse, now))
         .await?;
@@ -430,9 +390,7 @@ async fn pay_with(
 #[utoipa::path(post, path = "/organizations/{organizationfiscalcode}/paymentoptions/{nav}/pay", tag = "Payment options",
     params(("organizationfiscalcode" = String, Path), ("nav" = String, Path, description = "notice number or IUV (digits)")),
     request_body = PayPaymentOptionModel,
-    responses((status = 200, body = PaymentOptionModelResponse), (status = 400, body = super::model::ProblemJson),
-        (status = 404, body = super::model::ProblemJson), (status = 409, body = super::model::ProblemJson)),
-    security(("ApiKey" = [])))]
+    responses((status = 200, body = PaymentOptionModelResponse), (status = 400), (status = 404), (status = 409)), security(("ApiKey" = [])))]
 pub async fn pay(
     db: web::Data<Db>,
     caller: Caller<OptionKey>,
@@ -446,9 +404,7 @@ pub async fn pay(
 #[utoipa::path(post, path = "/organizations/{organizationfiscalcode}/paymentoptions/paids/{nav}", tag = "Payment options",
     params(("organizationfiscalcode" = String, Path), ("nav" = String, Path, description = "notice number or IUV (digits)")),
     request_body = AlreadyPaidPaymentOptionModel,
-    responses((status = 200, body = PaymentOptionModelResponse), (status = 400, body = super::model::ProblemJson),
-        (status = 404, body = super::model::ProblemJson), (status = 409, body = super::model::ProblemJson)),
-    security(("ApiKey" = [])))]
+    responses((status = 200, body = PaymentOptionModelResponse), (status = 400), (status = 404), (status = 409)), security(("ApiKey" = [])))]
 pub async fn paid_by_ec(
     db: web::Data<Db>,
     caller: Caller<OptionKey>,
@@ -473,20 +429,13 @@ pub async fn paid_by_ec(
 #[utoipa::path(put, path = "/organizations/{organizationfiscalcode}/paymentoptions/{nav}/notificationfee", tag = "Payment options",
     params(("organizationfiscalcode" = String, Path), ("nav" = String, Path, description = "notice number or IUV (digits)")),
     request_body = NotificationFeeUpdateModel,
-    responses((status = 200, body = PaymentOptionModelResponse), (status = 400, body = super::model::ProblemJson),
-        (status = 404, body = super::model::ProblemJson), (status = 422, body = super::model::ProblemJson)),
-    security(("ApiKey" = [])))]
+    responses((status = 200, body = PaymentOptionModelResponse), (status = 400), (status = 404), (status = 422)), security(("ApiKey" = [])))]
 pub async fn notification_fee(
     db: web::Data<Db>,
     caller: Caller<OptionKey>,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
-    let Caller {
-        org,
-        now,
-        params: OptionKey(nav),
-    } = caller;
-    let org = org.fiscal_code;
+    let (org, now, OptionKey(nav)) = caller.into_parts();
     let cents = parse_json::<NotificationFeeUpdateModel>(&body)?.notification_fee;
     let fee = Amount::from_cents(cents).map_err(|_| {
         ApiError::BadRequest(format!(
@@ -502,19 +451,12 @@ pub async fn notification_fee(
 /// Report a transfer of a paid option (its money reached the beneficiary).
 #[utoipa::path(post, path = "/organizations/{organizationfiscalcode}/paymentoptions/{iuv}/transfers/{transferid}/report", tag = "Payment options",
     params(("organizationfiscalcode" = String, Path), ("iuv" = String, Path, description = "digits"), ("transferid" = String, Path, description = "1 to 5")),
-    responses((status = 200, body = TransferModelResponse), (status = 400, body = super::model::ProblemJson),
-        (status = 404, body = super::model::ProblemJson), (status = 409, body = super::model::ProblemJson)),
-    security(("ApiKey" = [])))]
+    responses((status = 200, body = TransferModelResponse), (status = 400), (status = 404), (status = 409)), security(("ApiKey" = [])))]
 pub async fn report_transfer(
     db: web::Data<Db>,
     caller: Caller<(OptionKey, TransferIdParam)>,
 ) -> ApiResult<HttpResponse> {
-    let Caller {
-        org,
-        now,
-        params: (OptionKey(iuv), TransferIdParam(transfer_id)),
-    } = caller;
-    let org = org.fiscal_code;
+    let (org, now, (OptionKey(iuv), TransferIdParam(transfer_id))) = caller.into_parts();
     let (position, index) = db
         .run(move |c| store::report_transfer(c, &org, &iuv, transfer_id, now))
         .await?;

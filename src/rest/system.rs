@@ -22,7 +22,7 @@ pub async fn info(environment: web::Data<Environment>) -> HttpResponse {
 }
 
 /// 200 when the database answers, 503 otherwise.
-#[utoipa::path(get, path = "/health", tag = "Service", responses((status = 200), (status = 503, body = super::model::ProblemJson)))]
+#[utoipa::path(get, path = "/health", tag = "Service", responses((status = 200), (status = 503)))]
 pub async fn health(db: web::Data<Db>) -> HttpResponse {
     let backend = db.backend();
     match db
