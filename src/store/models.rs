@@ -6,9 +6,10 @@ use diesel::prelude::*;
 use super::schema::{payment_options, payment_positions, transfers};
 use super::StoreError;
 use crate::domain::{
-    Amount, Beneficiary, Debtor, DebtorType, Iupd, Iuv, Metadata, NoticeNumber, OptionStatus,
-    OrgFiscalCode, PaymentDetails, PaymentOption, Position, PositionStatus, Stamp, Transfer,
-    TransferId, TransferStatus,
+    Address, Amount, Beneficiary, CountryCode, Debtor, DebtorFiscalCode, DebtorType, DomainError,
+    Email, Iban, Iupd, Iuv, Metadata, NoticeNumber, OptionStatus, OrgFiscalCode, PaymentDetails,
+    PaymentOption, Position, PositionStatus, ProvinceCode, Stamp, StampHash, StampType, Text,
+    Transfer, TransferId, TransferStatus,
 };
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -100,6 +101,11 @@ fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("unexpected {what} '{value}'"))
 }
 
+/// A stored value that fails its domain rule: the data is corrupt, the request is not at fault.
+fn stored<T>(parsed: Result<T, DomainError>) -> Result<T, StoreError> {
+    parsed.map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
 fn metadata_json(metadata: &[Metadata]) -> String {
     serde_json::to_string(metadata).unwrap_or_else(|_| "[]".to_owned())
 }
@@ -119,20 +125,20 @@ impl PositionRecord {
         PositionRecord {
             organization_fiscal_code: p.organization_fiscal_code.to_string(),
             iupd: p.iupd.to_string(),
-            company_name: p.company_name.clone(),
-            office_name: p.office_name.clone(),
+            company_name: p.company_name.to_string(),
+            office_name: p.office_name.clone().map(String::from),
             debtor_type: d.kind.as_str().to_owned(),
-            fiscal_code: d.fiscal_code.clone(),
-            full_name: d.full_name.clone(),
-            street_name: d.street_name.clone(),
-            civic_number: d.civic_number.clone(),
-            postal_code: d.postal_code.clone(),
-            city: d.city.clone(),
-            province: d.province.clone(),
-            region: d.region.clone(),
-            country: d.country.clone(),
-            email: d.email.clone(),
-            phone: d.phone.clone(),
+            fiscal_code: d.fiscal_code.to_string(),
+            full_name: d.full_name.to_string(),
+            street_name: d.address.street_name.clone().map(String::from),
+            civic_number: d.address.civic_number.clone().map(String::from),
+            postal_code: d.address.postal_code.clone().map(String::from),
+            city: d.address.city.clone().map(String::from),
+            province: d.address.province.clone().map(String::from),
+            region: d.address.region.clone().map(String::from),
+            country: d.address.country.clone().map(String::from),
+            email: d.email.clone().map(String::from),
+            phone: d.phone.clone().map(String::from),
             validity_date: p.validity_date,
             switch_to_expired: p.switch_to_expired,
             pay_stand_in: p.pay_stand_in,
@@ -157,7 +163,7 @@ impl OptionRecord {
             nav: o.nav.to_string(),
             payment_plan_id: o.plan_id.clone(),
             amount: o.amount.cents(),
-            description: o.description.clone(),
+            description: o.description.to_string(),
             is_partial_payment: o.is_partial_payment,
             due_date: o.due_date,
             retention_date: o.retention_date,
@@ -185,24 +191,26 @@ impl OptionRecord {
 impl TransferRecord {
     pub fn from_domain(option_id: i64, t: &Transfer) -> Self {
         let (iban, postal_iban, stamp) = match &t.beneficiary {
-            Beneficiary::Iban { iban, postal_iban } => {
-                (Some(iban.clone()), postal_iban.clone(), None)
-            }
+            Beneficiary::Iban { iban, postal_iban } => (
+                Some(iban.to_string()),
+                postal_iban.clone().map(String::from),
+                None,
+            ),
             Beneficiary::Stamp(stamp) => (None, None, Some(stamp)),
         };
         TransferRecord {
             payment_option_id: option_id,
             transfer_id: i32::from(t.id.get()),
             organization_fiscal_code: t.organization_fiscal_code.to_string(),
-            company_name: t.company_name.clone(),
+            company_name: t.company_name.clone().map(String::from),
             amount: t.amount.cents(),
-            remittance_information: t.remittance_information.clone(),
-            category: t.category.clone(),
+            remittance_information: t.remittance_information.to_string(),
+            category: t.category.to_string(),
             iban,
             postal_iban,
-            hash_document: stamp.map(|s| s.hash_document.clone()),
-            stamp_type: stamp.map(|s| s.stamp_type.clone()),
-            provincial_residence: stamp.map(|s| s.provincial_residence.clone()),
+            hash_document: stamp.map(|s| s.hash_document.to_string()),
+            stamp_type: stamp.map(|s| s.stamp_type.to_string()),
+            provincial_residence: stamp.map(|s| s.provincial_residence.to_string()),
             metadata: metadata_json(&t.metadata),
             status: t.status.as_str().to_owned(),
             inserted_date: t.inserted_date,
@@ -218,16 +226,22 @@ impl TransferRecord {
             self.provincial_residence,
         ) {
             (Some(iban), _, _, _) => Beneficiary::Iban {
-                iban,
-                postal_iban: self.postal_iban,
+                iban: stored(Iban::parse("iban", &iban))?,
+                postal_iban: stored(
+                    self.postal_iban
+                        .as_deref()
+                        .map(|p| Iban::parse("postal_iban", p))
+                        .transpose(),
+                )?,
             },
-            (None, Some(hash_document), Some(stamp_type), Some(provincial_residence)) => {
-                Beneficiary::Stamp(Stamp {
-                    hash_document,
-                    stamp_type,
-                    provincial_residence,
-                })
-            }
+            (None, Some(hash), Some(kind), Some(province)) => Beneficiary::Stamp(Stamp {
+                hash_document: stored(StampHash::parse("hash_document", &hash))?,
+                stamp_type: stored(StampType::parse("stamp_type", &kind))?,
+                provincial_residence: stored(ProvinceCode::parse(
+                    "provincial_residence",
+                    &province,
+                ))?,
+            }),
             _ => {
                 return Err(StoreError::Corrupt(format!(
                     "transfer {} has no beneficiary",
@@ -243,9 +257,15 @@ impl TransferRecord {
                 "organizationFiscalCode",
                 &self.organization_fiscal_code,
             )?,
-            company_name: self.company_name,
-            remittance_information: self.remittance_information,
-            category: self.category,
+            company_name: stored(Text::parse_optional(
+                "company_name",
+                self.company_name.as_deref(),
+            ))?,
+            remittance_information: stored(Text::parse(
+                "remittance_information",
+                &self.remittance_information,
+            ))?,
+            category: stored(Text::parse("category", &self.category))?,
             beneficiary,
             metadata: parse_metadata(&self.metadata)?,
             status: TransferStatus::parse(&self.status)
@@ -263,7 +283,7 @@ impl OptionRecord {
             nav: NoticeNumber::parse("nav", &self.nav)?,
             plan_id: self.payment_plan_id,
             amount: amount(self.amount)?,
-            description: self.description,
+            description: stored(Text::parse("description", &self.description))?,
             is_partial_payment: self.is_partial_payment,
             due_date: self.due_date,
             retention_date: self.retention_date,
@@ -317,6 +337,8 @@ pub fn assemble(
             .or_default()
             .push(o.into_domain(ts)?);
     }
+    let optional =
+        |column: &str, value: Option<String>| Text::parse_optional(column, value.as_deref());
     positions
         .into_iter()
         .map(|(id, r)| {
@@ -331,20 +353,29 @@ pub fn assemble(
                 debtor: Debtor {
                     kind: DebtorType::parse(&r.debtor_type)
                         .ok_or_else(|| corrupt("debtor type", &r.debtor_type))?,
-                    fiscal_code: r.fiscal_code,
-                    full_name: r.full_name,
-                    street_name: r.street_name,
-                    civic_number: r.civic_number,
-                    postal_code: r.postal_code,
-                    city: r.city,
-                    province: r.province,
-                    region: r.region,
-                    country: r.country,
-                    email: r.email,
-                    phone: r.phone,
+                    fiscal_code: stored(DebtorFiscalCode::parse("fiscal_code", &r.fiscal_code))?,
+                    full_name: stored(Text::parse("full_name", &r.full_name))?,
+                    address: Address {
+                        street_name: stored(optional("street_name", r.street_name))?,
+                        civic_number: stored(optional("civic_number", r.civic_number))?,
+                        postal_code: stored(optional("postal_code", r.postal_code))?,
+                        city: stored(optional("city", r.city))?,
+                        province: stored(optional("province", r.province))?,
+                        region: stored(optional("region", r.region))?,
+                        country: stored(
+                            r.country
+                                .map(|c| CountryCode::parse("country", &c))
+                                .transpose(),
+                        )?,
+                    },
+                    email: stored(r.email.map(|e| Email::parse("email", &e)).transpose())?,
+                    phone: stored(optional("phone", r.phone))?,
                 },
-                company_name: r.company_name,
-                office_name: r.office_name,
+                company_name: stored(Text::parse("company_name", &r.company_name))?,
+                office_name: stored(Text::parse_optional(
+                    "office_name",
+                    r.office_name.as_deref(),
+                ))?,
                 validity_date: r.validity_date,
                 switch_to_expired: r.switch_to_expired,
                 pay_stand_in: r.pay_stand_in,

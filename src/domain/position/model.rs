@@ -3,23 +3,35 @@
 use chrono::NaiveDateTime;
 
 use super::kinds::{DebtorType, OptionStatus, PositionStatus, TransferStatus};
+use crate::domain::error::DomainError;
+use crate::domain::fields::{
+    CountryCode, DebtorFiscalCode, Email, Iban, ProvinceCode, StampHash, StampType, Text140,
+    Text255,
+};
 use crate::domain::ids::{Iupd, Iuv, NoticeNumber, OrgFiscalCode, TransferId};
 use crate::domain::money::Amount;
 
+/// Who owes the money: a person (tax code) or a legal person (VAT number).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Debtor {
     pub kind: DebtorType,
-    pub fiscal_code: String,
-    pub full_name: String,
-    pub street_name: Option<String>,
-    pub civic_number: Option<String>,
-    pub postal_code: Option<String>,
-    pub city: Option<String>,
-    pub province: Option<String>,
-    pub region: Option<String>,
-    pub country: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
+    pub fiscal_code: DebtorFiscalCode,
+    pub full_name: Text140,
+    pub address: Address,
+    pub email: Option<Email>,
+    pub phone: Option<Text255>,
+}
+
+/// The debtor's postal address; every part is optional.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Address {
+    pub street_name: Option<Text255>,
+    pub civic_number: Option<Text255>,
+    pub postal_code: Option<Text255>,
+    pub city: Option<Text255>,
+    pub province: Option<Text255>,
+    pub region: Option<Text255>,
+    pub country: Option<CountryCode>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -28,19 +40,29 @@ pub struct Metadata {
     pub value: String,
 }
 
+impl Metadata {
+    /// An entry given by the institution: key and value of 1 to 140 characters.
+    pub fn parse(path: &str, key: &str, value: &str) -> Result<Self, DomainError> {
+        Ok(Metadata {
+            key: Text140::parse(&format!("{path}.key"), key)?.into_string(),
+            value: Text140::parse(&format!("{path}.value"), value)?.into_string(),
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stamp {
-    pub hash_document: String,
-    pub stamp_type: String,
-    pub provincial_residence: String,
+    pub hash_document: StampHash,
+    pub stamp_type: StampType,
+    pub provincial_residence: ProvinceCode,
 }
 
 /// Where a transfer's money goes: a bank (and optionally postal) account, or a digital stamp.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Beneficiary {
     Iban {
-        iban: String,
-        postal_iban: Option<String>,
+        iban: Iban,
+        postal_iban: Option<Iban>,
     },
     Stamp(Stamp),
 }
@@ -50,9 +72,9 @@ pub struct TransferInput {
     pub id: TransferId,
     pub amount: Amount,
     pub organization_fiscal_code: Option<OrgFiscalCode>,
-    pub company_name: Option<String>,
-    pub remittance_information: String,
-    pub category: String,
+    pub company_name: Option<Text140>,
+    pub remittance_information: Text140,
+    pub category: Text140,
     pub beneficiary: Beneficiary,
     pub metadata: Vec<Metadata>,
 }
@@ -62,7 +84,7 @@ pub struct OptionInput {
     pub iuv: Iuv,
     pub nav: Option<NoticeNumber>,
     pub amount: Amount,
-    pub description: String,
+    pub description: Text140,
     pub is_partial_payment: bool,
     pub due_date: NaiveDateTime,
     pub retention_date: Option<NaiveDateTime>,
@@ -75,8 +97,8 @@ pub struct OptionInput {
 pub struct PositionInput {
     pub iupd: Iupd,
     pub debtor: Debtor,
-    pub company_name: String,
-    pub office_name: Option<String>,
+    pub company_name: Text140,
+    pub office_name: Option<Text140>,
     pub validity_date: Option<NaiveDateTime>,
     pub switch_to_expired: bool,
     pub pay_stand_in: bool,
@@ -89,9 +111,9 @@ pub struct Transfer {
     pub amount: Amount,
     /// Beneficiary institution; the position's institution unless another was given.
     pub organization_fiscal_code: OrgFiscalCode,
-    pub company_name: Option<String>,
-    pub remittance_information: String,
-    pub category: String,
+    pub company_name: Option<Text140>,
+    pub remittance_information: Text140,
+    pub category: Text140,
     pub beneficiary: Beneficiary,
     pub metadata: Vec<Metadata>,
     pub status: TransferStatus,
@@ -115,21 +137,24 @@ pub struct PaymentDetails {
 pub struct PaymentOption {
     pub iuv: Iuv,
     pub nav: NoticeNumber,
+    /// Shared by the options of one installment plan; `SINGLE_OPTION` for a single option.
     pub plan_id: String,
-    pub amount: Amount,
-    pub description: String,
     pub is_partial_payment: bool,
+    pub description: Text140,
+    /// Includes the notification fee.
+    pub amount: Amount,
+    pub notification_fee: Amount,
+    pub metadata: Vec<Metadata>,
+    pub transfers: Vec<Transfer>,
     pub due_date: NaiveDateTime,
     pub retention_date: Option<NaiveDateTime>,
+    /// Validity and expiry settings of the position, copied on each option.
     pub validity_date: Option<NaiveDateTime>,
     pub switch_to_expired: bool,
-    pub notification_fee: Amount,
     pub status: OptionStatus,
     pub payment: PaymentDetails,
     pub reporting_date: Option<NaiveDateTime>,
     pub id_flow_reporting: Option<String>,
-    pub metadata: Vec<Metadata>,
-    pub transfers: Vec<Transfer>,
     pub inserted_date: NaiveDateTime,
     pub last_updated_date: NaiveDateTime,
     pub last_updated_date_notification_fee: Option<NaiveDateTime>,
@@ -143,7 +168,13 @@ impl PaymentOption {
     /// True when every transfer can be paid to a postal account (`allCCP` of pagoPA).
     pub fn all_postal(&self) -> bool {
         self.transfers.iter().all(|t| {
-            matches!(&t.beneficiary, Beneficiary::Iban { postal_iban: Some(p), .. } if !p.trim().is_empty())
+            matches!(
+                &t.beneficiary,
+                Beneficiary::Iban {
+                    postal_iban: Some(_),
+                    ..
+                }
+            )
         })
     }
 
@@ -158,8 +189,8 @@ pub struct Position {
     pub organization_fiscal_code: OrgFiscalCode,
     pub iupd: Iupd,
     pub debtor: Debtor,
-    pub company_name: String,
-    pub office_name: Option<String>,
+    pub company_name: Text140,
+    pub office_name: Option<Text140>,
     pub validity_date: Option<NaiveDateTime>,
     pub switch_to_expired: bool,
     pub pay_stand_in: bool,
