@@ -20,6 +20,9 @@ async fn assert_nothing_stored(app: &TestApp) {
 /// A case: its name, a change to a valid body, the expected status and a fragment of the detail.
 type Case = (&'static str, Box<dyn Fn(&mut Value)>, u16, &'static str);
 
+/// A change to a valid body and the exact detail of the 400 it gets.
+type Detail = (Box<dyn Fn(&mut Value)>, &'static str);
+
 fn cases() -> Vec<Case> {
     vec![
         (
@@ -347,6 +350,156 @@ async fn every_validation_rule(app: TestApp) {
     assert_nothing_stored(&app).await;
 }
 
+/// The exact `detail` of refused bodies: the field path, then what is wrong in the API's words.
+async fn details_name_the_field_in_api_words(app: TestApp) {
+    let remove = |b: &mut Value, path: &[&str]| {
+        let (last, parents) = path.split_last().unwrap();
+        let mut node = b;
+        for p in parents {
+            node = match p.parse::<usize>() {
+                Ok(i) => &mut node[i],
+                Err(_) => &mut node[*p],
+            };
+        }
+        node.as_object_mut().unwrap().remove(*last);
+    };
+    let cases: Vec<Detail> = vec![
+        (
+            Box::new(|b| b["paymentOption"][0]["amount"] = json!(12.30)),
+            "paymentOption[0].amount: must be an integer number of euro-cents (12.30 euros is 1230), got 12.3",
+        ),
+        (
+            Box::new(|b| b["paymentOption"][0]["transfer"][1]["amount"] = json!("200")),
+            "paymentOption[0].transfer[1].amount: must be an integer number of euro-cents, got the string \"200\"",
+        ),
+        (
+            Box::new(|b| b["paymentOption"][0]["amount"] = json!(0)),
+            "paymentOption[0].amount: must be at least 1 euro-cent, got 0",
+        ),
+        (
+            Box::new(|b| b["paymentOption"][0]["amount"] = json!(100_000_000_000i64)),
+            "paymentOption[0].amount: must be at most 99999999999 euro-cents, got 100000000000",
+        ),
+        (
+            Box::new(move |b| remove(b, &["fullName"])),
+            "fullName: is required",
+        ),
+        (
+            Box::new(move |b| remove(b, &["switchToExpired"])),
+            "switchToExpired: is required",
+        ),
+        (
+            Box::new(move |b| remove(b, &["paymentOption", "0", "transfer", "1", "category"])),
+            "paymentOption[0].transfer[1].category: is required",
+        ),
+        (
+            Box::new(|b| b["switchToExpired"] = json!("no")),
+            "switchToExpired: must be true or false, got the string \"no\"",
+        ),
+        (
+            Box::new(|b| b["email"] = json!(5)),
+            "email: must be a string, got 5",
+        ),
+        (
+            Box::new(|b| b["email"] = json!("not-an-email")),
+            "email: 'not-an-email' is not a valid e-mail address",
+        ),
+        (
+            Box::new(|b| b["type"] = json!("X")),
+            "type: must be F or G, got \"X\"",
+        ),
+        (
+            Box::new(|b| b["country"] = json!("it")),
+            "country: 'it' must be two capital letters",
+        ),
+        (
+            Box::new(|b| b["fullName"] = json!(" ")),
+            "fullName: must not be blank",
+        ),
+        (
+            Box::new(|b| b["companyName"] = json!("x".repeat(141))),
+            "companyName: must be at most 140 characters, got 141",
+        ),
+        (
+            Box::new(|b| b["paymentOption"][0]["transfer"][0]["iban"] = json!(60)),
+            "paymentOption[0].transfer[0].iban: must be a string, got 60",
+        ),
+        (
+            Box::new(|b| b["paymentOption"][0]["transfer"][0]["iban"] = json!("IT60 X054")),
+            "paymentOption[0].transfer[0].iban: must be 1 to 35 letters or digits",
+        ),
+        (
+            Box::new(|b| b["paymentOption"][0]["transfer"] = json!({})),
+            "paymentOption[0].transfer: must be a list, got an object",
+        ),
+        (
+            Box::new(|b| b["paymentOption"][0]["dueDate"] = json!("tomorrow")),
+            "paymentOption[0].dueDate: 'tomorrow' is not a date-time like 2026-05-28T10:00:00 (UTC)",
+        ),
+    ];
+    for (change, expected) in cases {
+        let mut body = position("WORDS", &iuv(1));
+        change(&mut body);
+        let reply = app.post(&create_path(), Some(&body)).await;
+        assert_eq!(reply.status, 400, "{expected}: {}", reply.body);
+        assert_eq!(reply.body["detail"], expected);
+    }
+
+    let mut bulk = json!({"paymentPositions": [position("BULK-1", &iuv(1))]});
+    bulk["paymentPositions"][0]["fiscalCode"] = json!(true);
+    let reply = app
+        .post(&format!("{}/bulk", create_path()), Some(&bulk))
+        .await;
+    assert_eq!(
+        reply.body["detail"],
+        "paymentPositions[0].fiscalCode: must be a string, got true"
+    );
+
+    let fee = app
+        .put(
+            &format!(
+                "/organizations/{ORG_A}/paymentoptions/3{}/notificationfee",
+                iuv(1)
+            ),
+            &json!({"notificationFee": 1.5}),
+        )
+        .await;
+    assert_eq!(
+        fee.body["detail"],
+        "notificationFee: must be an integer number of euro-cents (12.30 euros is 1230), got 1.5"
+    );
+
+    let malformed = app
+        .client
+        .post(app.url(&create_path()))
+        .header(common::KEY_HEADER, &app.key_a)
+        .header("content-type", "application/json")
+        .body("{\"iupd\": ")
+        .send()
+        .await
+        .unwrap();
+    let body: Value = malformed.json().await.unwrap();
+    assert_eq!(
+        body["detail"],
+        "malformed JSON: EOF while parsing a value at line 1 column 9"
+    );
+    let list = app
+        .client
+        .post(app.url(&create_path()))
+        .header(common::KEY_HEADER, &app.key_a)
+        .header("content-type", "application/json")
+        .body("[1, 2]")
+        .send()
+        .await
+        .unwrap();
+    let body: Value = list.json().await.unwrap();
+    assert_eq!(
+        body["detail"],
+        "the request body must be an object, got a list"
+    );
+    assert_nothing_stored(&app).await;
+}
+
 async fn malformed_and_oversized_bodies(app: TestApp) {
     let send_raw = |body: Vec<u8>| {
         app.client
@@ -587,6 +740,7 @@ async fn revoked_keys_stop_working(app: TestApp) {
 
 both_backends!(
     every_validation_rule,
+    details_name_the_field_in_api_words,
     malformed_and_oversized_bodies,
     notice_numbers_and_segregation_codes,
     tenant_isolation,

@@ -10,8 +10,9 @@ use chrono::{Duration, NaiveDate, NaiveDateTime};
 use common::{iuv, TestApp, ORG_A};
 use diesel::prelude::*;
 use gpd_gateway::domain::{
-    Amount, Beneficiary, Debtor, DebtorType, Iupd, Iuv, OptionInput, OrgFiscalCode, Organization,
-    PaymentDetails, Position, PositionInput, PositionStatus, Replay, TransferId, TransferInput,
+    Address, Amount, Beneficiary, Debtor, DebtorFiscalCode, DebtorType, Iban, Iupd, Iuv,
+    OptionInput, OrgFiscalCode, Organization, PaymentDetails, Position, PositionInput,
+    PositionStatus, Replay, Text, TransferId, TransferInput,
 };
 use gpd_gateway::store::{self, bulk, orgs, positions, DatabaseUrl, DbConnection};
 
@@ -28,7 +29,7 @@ fn input(iupd: &str, n: u64, max_due: NaiveDateTime, switch_to_expired: bool) ->
         iuv: Iuv::parse("iuv", &iuv(n * 2 + k)).unwrap(),
         nav: None,
         amount: Amount::from_cents(1000).unwrap(),
-        description: "Rata".into(),
+        description: Text::parse("d", "Rata").unwrap(),
         is_partial_payment: true,
         due_date: due,
         retention_date: None,
@@ -38,10 +39,10 @@ fn input(iupd: &str, n: u64, max_due: NaiveDateTime, switch_to_expired: bool) ->
             amount: Amount::from_cents(1000).unwrap(),
             organization_fiscal_code: None,
             company_name: None,
-            remittance_information: "Rata".into(),
-            category: "9/0101108TS/".into(),
+            remittance_information: Text::parse("r", "Rata").unwrap(),
+            category: Text::parse("c", "9/0101108TS/").unwrap(),
             beneficiary: Beneficiary::Iban {
-                iban: "IT60X0542811101000000123456".into(),
+                iban: Iban::parse("iban", "IT60X0542811101000000123456").unwrap(),
                 postal_iban: None,
             },
             metadata: vec![],
@@ -51,19 +52,13 @@ fn input(iupd: &str, n: u64, max_due: NaiveDateTime, switch_to_expired: bool) ->
         iupd: Iupd::parse("iupd", iupd).unwrap(),
         debtor: Debtor {
             kind: DebtorType::Person,
-            fiscal_code: "RSSMRA80A01H501U".into(),
-            full_name: "Mario Rossi".into(),
-            street_name: None,
-            civic_number: None,
-            postal_code: None,
-            city: None,
-            province: None,
-            region: None,
-            country: None,
+            fiscal_code: DebtorFiscalCode::parse("fc", "RSSMRA80A01H501U").unwrap(),
+            full_name: Text::parse("n", "Mario Rossi").unwrap(),
+            address: Address::default(),
             email: None,
             phone: None,
         },
-        company_name: "Comune".into(),
+        company_name: Text::parse("c", "Comune").unwrap(),
         office_name: None,
         validity_date: None,
         switch_to_expired,

@@ -8,8 +8,9 @@
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use gpd_gateway::domain::{
-    notice, Amount, Beneficiary, Debtor, DebtorType, DomainError, Iupd, Iuv, Metadata, OptionInput,
-    OrgFiscalCode, PositionInput, Stamp, TransferId, TransferInput,
+    notice, Address, Amount, Beneficiary, CountryCode, Debtor, DebtorFiscalCode, DebtorType,
+    DomainError, Email, Iban, Iupd, Iuv, Metadata, OptionInput, OrgFiscalCode, PositionInput,
+    ProvinceCode, Stamp, StampHash, StampType, Text, TransferId, TransferInput,
 };
 use serde_json::{json, Value};
 
@@ -364,9 +365,10 @@ impl PositionSpec {
     /// The domain input the REST API would build from [`PositionSpec::to_json`].
     pub fn to_input(&self) -> Result<PositionInput, DomainError> {
         let (city, province, region) = match &self.city {
-            Some((c, p, r)) => (Some(c.clone()), Some(p.clone()), Some(r.clone())),
+            Some((c, p, r)) => (Some(c.as_str()), Some(p.as_str()), Some(r.as_str())),
             None => (None, None, None),
         };
+        let fixed = |value: &'static str| self.city.as_ref().map(|_| value);
         Ok(PositionInput {
             iupd: Iupd::parse("iupd", &self.iupd)?,
             debtor: Debtor {
@@ -375,20 +377,26 @@ impl PositionSpec {
                 } else {
                     DebtorType::Person
                 },
-                fiscal_code: self.fiscal_code.clone(),
-                full_name: self.full_name.clone(),
-                street_name: self.city.as_ref().map(|_| "Via Roma".to_owned()),
-                civic_number: self.city.as_ref().map(|_| "1".to_owned()),
-                postal_code: self.city.as_ref().map(|_| "00100".to_owned()),
-                city,
-                province,
-                region,
-                country: self.city.as_ref().map(|_| "IT".to_owned()),
-                email: self.email.clone(),
+                fiscal_code: DebtorFiscalCode::parse("fiscalCode", &self.fiscal_code)?,
+                full_name: Text::parse("fullName", &self.full_name)?,
+                address: Address {
+                    street_name: Text::parse_optional("streetName", fixed("Via Roma"))?,
+                    civic_number: Text::parse_optional("civicNumber", fixed("1"))?,
+                    postal_code: Text::parse_optional("postalCode", fixed("00100"))?,
+                    city: Text::parse_optional("city", city)?,
+                    province: Text::parse_optional("province", province)?,
+                    region: Text::parse_optional("region", region)?,
+                    country: fixed("IT")
+                        .map(|c| CountryCode::parse("country", c))
+                        .transpose()?,
+                },
+                email: (self.email.as_deref())
+                    .map(|e| Email::parse("email", e))
+                    .transpose()?,
                 phone: None,
             },
-            company_name: ORG_NAME.to_owned(),
-            office_name: Some("Ufficio Tributi".to_owned()),
+            company_name: Text::parse("companyName", ORG_NAME)?,
+            office_name: Some(Text::parse("officeName", "Ufficio Tributi")?),
             validity_date: None,
             switch_to_expired: false,
             pay_stand_in: false,
@@ -400,7 +408,7 @@ impl PositionSpec {
                         iuv: Iuv::parse("iuv", &o.iuv())?,
                         nav: None,
                         amount: cents(o.amount)?,
-                        description: o.description.clone(),
+                        description: Text::parse("description", &o.description)?,
                         is_partial_payment: o.is_partial_payment,
                         due_date: o.due_date,
                         retention_date: o.retention_date,
@@ -421,22 +429,35 @@ impl PositionSpec {
                                             OrgFiscalCode::parse("organizationFiscalCode", fc)
                                         })
                                         .transpose()?,
-                                    company_name: t.other_org.as_ref().map(|(_, n)| n.clone()),
-                                    remittance_information: t.remittance.clone(),
-                                    category: t.category.clone(),
+                                    company_name: (t.other_org.as_ref())
+                                        .map(|(_, n)| Text::parse("companyName", n))
+                                        .transpose()?,
+                                    remittance_information: Text::parse(
+                                        "remittanceInformation",
+                                        &t.remittance,
+                                    )?,
+                                    category: Text::parse("category", &t.category)?,
                                     beneficiary: match &t.payee {
                                         Payee::Iban { iban, postal_iban } => Beneficiary::Iban {
-                                            iban: iban.clone(),
-                                            postal_iban: postal_iban.clone(),
+                                            iban: Iban::parse("iban", iban)?,
+                                            postal_iban: (postal_iban.as_deref())
+                                                .map(|p| Iban::parse("postalIban", p))
+                                                .transpose()?,
                                         },
                                         Payee::Stamp {
                                             hash_document,
                                             stamp_type,
                                             provincial_residence,
                                         } => Beneficiary::Stamp(Stamp {
-                                            hash_document: hash_document.clone(),
-                                            stamp_type: stamp_type.clone(),
-                                            provincial_residence: provincial_residence.clone(),
+                                            hash_document: StampHash::parse(
+                                                "hashDocument",
+                                                hash_document,
+                                            )?,
+                                            stamp_type: StampType::parse("stampType", stamp_type)?,
+                                            provincial_residence: ProvinceCode::parse(
+                                                "provincialResidence",
+                                                provincial_residence,
+                                            )?,
                                         }),
                                     },
                                     metadata: metadata(&t.metadata),

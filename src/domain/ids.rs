@@ -4,6 +4,8 @@ use std::fmt;
 
 use super::error::{DomainError, FieldError};
 
+/// The common impls of a string newtype: `as_str`, `into_string`, `Display`, `Deref<Target = str>`,
+/// `AsRef<str>`, `Serialize` (as the plain string) and `From<T> for String`.
 macro_rules! string_newtype {
     ($name:ident) => {
         impl $name {
@@ -14,9 +16,15 @@ macro_rules! string_newtype {
                 self.0
             }
         }
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(&self.0)
+            }
+        }
+        impl std::ops::Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
             }
         }
         impl AsRef<str> for $name {
@@ -24,8 +32,19 @@ macro_rules! string_newtype {
                 &self.0
             }
         }
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.0)
+            }
+        }
+        impl From<$name> for String {
+            fn from(value: $name) -> String {
+                value.0
+            }
+        }
     };
 }
+pub(crate) use string_newtype;
 
 fn invalid(field: &str, message: impl Into<String>) -> DomainError {
     DomainError::Validation(FieldError::new(field, message))
@@ -50,6 +69,14 @@ impl OrgFiscalCode {
                 format!("'{value}' is not a valid organization fiscal code (11 to 16 digits or capital letters)"),
             ))
         }
+    }
+
+    /// A beneficiary institution's fiscal code as pagoPA carries it in transfers (11 digits).
+    pub fn parse_beneficiary(field: &str, value: &str) -> Result<Self, DomainError> {
+        if value.len() != 11 || !value.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(invalid(field, format!("'{value}' must be 11 digits")));
+        }
+        Self::parse(field, value)
     }
 }
 
@@ -204,6 +231,15 @@ mod tests {
         assert!(OrgFiscalCode::parse("f", "700123456789001").is_ok());
         assert!(OrgFiscalCode::parse("f", "7777").is_err());
         assert!(OrgFiscalCode::parse("f", "7777777777a").is_err());
+        assert!(OrgFiscalCode::parse_beneficiary("f", "77777777777").is_ok());
+        for bad in ["700123456789001", "abc", "7777777777A"] {
+            assert_eq!(
+                OrgFiscalCode::parse_beneficiary("f", bad)
+                    .unwrap_err()
+                    .to_string(),
+                format!("f: '{bad}' must be 11 digits")
+            );
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 pub mod error;
 pub mod events;
+pub mod fields;
 pub mod ids;
 pub mod money;
 pub mod nodo;
@@ -15,6 +16,10 @@ pub mod time;
 mod position_tests;
 
 pub use error::{DomainError, FieldError};
+pub use fields::{
+    CountryCode, DebtorFiscalCode, Email, Iban, ProvinceCode, StampHash, StampType, Text, Text140,
+    Text255, Text35, Text70,
+};
 pub use ids::{Iupd, Iuv, NoticeNumber, OrgFiscalCode, SegregationCode, TransferId};
 pub use money::Amount;
 pub use org::Organization;

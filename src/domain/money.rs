@@ -3,6 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use super::error::DomainError;
+
 /// Largest amount pagoPA accepts: 999,999,999.99 euros.
 pub const MAX_CENTS: i64 = 99_999_999_999;
 
@@ -27,6 +29,22 @@ impl Amount {
         } else {
             Err(AmountError::OutOfRange)
         }
+    }
+
+    /// An amount of at least one euro-cent, as options and transfers have.
+    pub fn positive(path: &str, cents: i64) -> Result<Self, DomainError> {
+        if cents < 1 {
+            return Err(DomainError::invalid(
+                path,
+                format!("must be at least 1 euro-cent, got {cents}"),
+            ));
+        }
+        Amount::from_cents(cents).map_err(|_| {
+            DomainError::invalid(
+                path,
+                format!("must be at most {MAX_CENTS} euro-cents, got {cents}"),
+            )
+        })
     }
 
     pub fn cents(self) -> i64 {
@@ -101,6 +119,22 @@ mod tests {
         assert_eq!(
             "1000000000.00".parse::<Amount>(),
             Err(AmountError::OutOfRange)
+        );
+    }
+
+    #[test]
+    fn positive_amounts() {
+        assert_eq!(Amount::positive("amount", 1).unwrap().cents(), 1);
+        assert_eq!(
+            Amount::positive("amount", MAX_CENTS).unwrap().cents(),
+            MAX_CENTS
+        );
+        let refused = |cents| Amount::positive("amount", cents).unwrap_err().to_string();
+        assert_eq!(refused(0), "amount: must be at least 1 euro-cent, got 0");
+        assert_eq!(refused(-5), "amount: must be at least 1 euro-cent, got -5");
+        assert_eq!(
+            refused(MAX_CENTS + 1),
+            "amount: must be at most 99999999999 euro-cents, got 100000000000"
         );
     }
 

@@ -9,7 +9,7 @@
 
 use chrono::NaiveDateTime;
 
-use super::position::{Position, PositionStatus};
+use super::position::{OptionStatus, PaymentOption, Position, PositionStatus};
 use Cond::*;
 use PositionStatus as S;
 
@@ -157,6 +157,31 @@ pub fn time_driven() -> impl Iterator<Item = PositionStatus> {
         .iter()
         .copied()
         .filter(|s| due_terms(*s).next().is_some())
+}
+
+impl Position {
+    /// The status as of `now`, by the table above: never stale, whatever the batch job did.
+    pub fn status_at(&self, now: NaiveDateTime) -> PositionStatus {
+        read_status(&Facts::of(self), now)
+    }
+
+    /// Status of the position as the payer of one option sees it (GET option by NAV):
+    /// an option past due with `switchToExpired` shows its position as EXPIRED.
+    pub fn status_for_option(&self, index: usize, now: NaiveDateTime) -> PositionStatus {
+        let status = self.status_at(now);
+        if status == PositionStatus::Valid && self.options[index].is_expired_at(now) {
+            PositionStatus::Expired
+        } else {
+            status
+        }
+    }
+}
+
+impl PaymentOption {
+    /// An unpaid option past its due date that the institution asked to expire.
+    pub fn is_expired_at(&self, now: NaiveDateTime) -> bool {
+        self.switch_to_expired && self.status == OptionStatus::Unpaid && self.due_date < now
+    }
 }
 
 #[cfg(test)]

@@ -11,7 +11,6 @@ pub mod system;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse, ResponseError};
-use serde::de::DeserializeOwned;
 
 use crate::domain::DomainError;
 use crate::store::StoreError;
@@ -102,29 +101,7 @@ impl ResponseError for ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
-/// Parses a JSON body; errors name the field path (`paymentOption[0].amount: ...`).
-pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
-    if body.is_empty() {
-        return Err(ApiError::BadRequest("a JSON body is required".to_owned()));
-    }
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        let syntax = matches!(
-            inner.classify(),
-            serde_json::error::Category::Syntax | serde_json::error::Category::Eof
-        );
-        if syntax || path == "." || path.is_empty() {
-            ApiError::BadRequest(format!("malformed JSON: {inner}"))
-        } else {
-            ApiError::BadRequest(format!("{path}: {inner}"))
-        }
-    })?;
-    de.end()
-        .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
-    Ok(value)
-}
+pub use model::parse_json;
 
 /// Adds the position version as a strong ETag, for `If-Match` on PUT.
 pub fn with_etag(

@@ -6,7 +6,8 @@ use super::xml::receipt::ReceiptFields;
 use super::xml::*;
 use crate::domain::nodo::{payable_option, NodoFault, Payer, Receipt, ReceiptStatus};
 use crate::domain::{
-    self, Beneficiary, DebtorType, Metadata, NoticeNumber, OrgFiscalCode, PaymentOption, Position,
+    self, Beneficiary, DebtorType, Iban, Metadata, NoticeNumber, OrgFiscalCode, PaymentOption,
+    Position,
 };
 use crate::store::receipts::{self, Recorded};
 use crate::store::{positions, stations, DbConnection, StoreError};
@@ -25,9 +26,9 @@ fn clip(text: &str, max: usize) -> String {
     text.chars().take(max).collect()
 }
 
-fn clip_opt(text: &Option<String>, max: usize) -> Option<String> {
-    text.as_deref()
-        .map(str::trim)
+fn clip_opt<T: AsRef<str>>(text: &Option<T>, max: usize) -> Option<String> {
+    text.as_ref()
+        .map(|t| t.as_ref().trim())
         .filter(|t| !t.is_empty())
         .map(|t| t.chars().take(max).collect())
 }
@@ -61,16 +62,16 @@ fn debtor(position: &Position) -> CtSubjectType {
                 DebtorType::Person => StEntityUniqueIdentifierType::F,
                 DebtorType::LegalPerson => StEntityUniqueIdentifierType::G,
             },
-            entity_unique_identifier_value: d.fiscal_code.clone(),
+            entity_unique_identifier_value: d.fiscal_code.to_string(),
         },
         full_name: clip(&d.full_name, 70),
-        street_name: clip_opt(&d.street_name, 70),
-        civic_number: clip_opt(&d.civic_number, 16),
-        postal_code: clip_opt(&d.postal_code, 16),
-        city: clip_opt(&d.city, 35),
-        state_province_region: clip_opt(&d.province, 35),
-        country: d.country.clone(),
-        e_mail: d.email.clone(),
+        street_name: clip_opt(&d.address.street_name, 70),
+        civic_number: clip_opt(&d.address.civic_number, 16),
+        postal_code: clip_opt(&d.address.postal_code, 16),
+        city: clip_opt(&d.address.city, 35),
+        state_province_region: clip_opt(&d.address.province, 35),
+        country: d.address.country.clone().map(String::from),
+        e_mail: d.email.clone().map(String::from),
     }
 }
 
@@ -81,16 +82,16 @@ fn transfer_id(id: domain::TransferId) -> StIdTransferType {
 /// The IBAN a transfer pays to for `transfer_type`, and the IBANAPPOGGIO metadata if any.
 fn account(
     iban: &str,
-    postal: &Option<String>,
+    postal: &Option<Iban>,
     transfer_type: Option<&StTransferType>,
 ) -> (String, Option<Metadata>) {
     match (transfer_type, postal) {
-        (Some(StTransferType::Postal), Some(p)) => (p.clone(), None),
+        (Some(StTransferType::Postal), Some(p)) => (p.to_string(), None),
         (Some(StTransferType::Pagopa), Some(p)) => (
             iban.to_owned(),
             Some(Metadata {
                 key: IBAN_APPOGGIO.to_owned(),
-                value: p.clone(),
+                value: p.to_string(),
             }),
         ),
         _ => (iban.to_owned(), None),
@@ -204,9 +205,9 @@ fn data_v2(
                 }
                 Beneficiary::Stamp(s) => {
                     CtTransferPav2AccountType::RichiestaMarcaDaBollo(CtRichiestaMarcaDaBolloType {
-                        hash_documento: s.hash_document.clone(),
+                        hash_documento: s.hash_document.to_string(),
                         tipo_bollo: StTipoBolloDigitaleType::_01,
-                        provincia_residenza: s.provincial_residence.clone(),
+                        provincia_residenza: s.provincial_residence.to_string(),
                     })
                 }
             };

@@ -6,9 +6,10 @@ use diesel::prelude::*;
 use super::schema::{payment_options, payment_positions, transfers};
 use super::StoreError;
 use crate::domain::{
-    Amount, Beneficiary, Debtor, DebtorType, Iupd, Iuv, Metadata, NoticeNumber, OptionStatus,
-    OrgFiscalCode, PaymentDetails, PaymentOption, Position, PositionStatus, Stamp, Transfer,
-    TransferId, TransferStatus,
+    Address, Amount, Beneficiary, CountryCode, Debtor, DebtorFiscalCode, DebtorType, DomainError,
+    Email, Iban, Iupd, Iuv, Metadata, NoticeNumber, OptionStatus, OrgFiscalCode, PaymentDetails,
+    PaymentOption, Position, PositionStatus, ProvinceCode, Stamp, StampHash, StampType, Text,
+    Transfer, TransferId, TransferStatus,
 };
 
 /// Row -> domain conversions: a stored value the domain refuses is corrupt data (an internal
@@ -29,40 +30,78 @@ impl<T, E: std::fmt::Display> OrCorrupt<T> for Result<T, E> {
     }
 }
 
-/// Declares the debtor's columns once: the row embedded in [`PositionRecord`] and its
-/// conversions from and to the domain's [`Debtor`] (whose `kind` is the `debtor_type` column).
-macro_rules! debtor_row {
-    ($($field:ident: $ty:ty),+ $(,)?) => {
-        #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-        #[diesel(table_name = payment_positions, treat_none_as_null = true)]
-        pub struct DebtorRow {
-            pub debtor_type: String,
-            $(pub $field: $ty,)+
-        }
-
-        impl DebtorRow {
-            pub fn from_domain(d: &Debtor) -> Self {
-                DebtorRow {
-                    debtor_type: d.kind.as_str().to_owned(),
-                    $($field: d.$field.clone(),)+
-                }
-            }
-
-            pub fn into_domain(self) -> Result<Debtor, StoreError> {
-                let kind = DebtorType::parse(&self.debtor_type)
-                    .or_corrupt("debtor type", &self.debtor_type)?;
-                Ok(Debtor { kind, $($field: self.$field,)+ })
-            }
-        }
-    };
+/// The debtor's columns, embedded in [`PositionRecord`]; `debtor_type` is the domain's `kind`.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = payment_positions, treat_none_as_null = true)]
+pub struct DebtorRow {
+    pub debtor_type: String,
+    pub fiscal_code: String,
+    pub full_name: String,
+    pub street_name: Option<String>,
+    pub civic_number: Option<String>,
+    pub postal_code: Option<String>,
+    pub city: Option<String>,
+    pub province: Option<String>,
+    pub region: Option<String>,
+    pub country: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
 }
 
-debtor_row!(
-    fiscal_code: String, full_name: String, street_name: Option<String>,
-    civic_number: Option<String>, postal_code: Option<String>, city: Option<String>,
-    province: Option<String>, region: Option<String>, country: Option<String>,
-    email: Option<String>, phone: Option<String>,
-);
+fn text<T: ToString>(value: &Option<T>) -> Option<String> {
+    value.as_ref().map(T::to_string)
+}
+
+fn optional_text<const MAX: usize>(
+    what: &str,
+    value: Option<String>,
+) -> Result<Option<Text<MAX>>, StoreError> {
+    stored(Text::parse_optional(what, value.as_deref()))
+}
+
+impl DebtorRow {
+    pub fn from_domain(d: &Debtor) -> Self {
+        let a = &d.address;
+        DebtorRow {
+            debtor_type: d.kind.as_str().to_owned(),
+            fiscal_code: d.fiscal_code.to_string(),
+            full_name: d.full_name.to_string(),
+            street_name: text(&a.street_name),
+            civic_number: text(&a.civic_number),
+            postal_code: text(&a.postal_code),
+            city: text(&a.city),
+            province: text(&a.province),
+            region: text(&a.region),
+            country: text(&a.country),
+            email: text(&d.email),
+            phone: text(&d.phone),
+        }
+    }
+
+    pub fn into_domain(self) -> Result<Debtor, StoreError> {
+        Ok(Debtor {
+            kind: DebtorType::parse(&self.debtor_type)
+                .or_corrupt("debtor type", &self.debtor_type)?,
+            fiscal_code: stored(DebtorFiscalCode::parse("fiscal_code", &self.fiscal_code))?,
+            full_name: stored(Text::parse("full_name", &self.full_name))?,
+            address: Address {
+                street_name: optional_text("street_name", self.street_name)?,
+                civic_number: optional_text("civic_number", self.civic_number)?,
+                postal_code: optional_text("postal_code", self.postal_code)?,
+                city: optional_text("city", self.city)?,
+                province: optional_text("province", self.province)?,
+                region: optional_text("region", self.region)?,
+                country: stored(
+                    self.country
+                        .map(|c| CountryCode::parse("country", &c))
+                        .transpose(),
+                )?,
+            },
+            email: stored(self.email.map(|e| Email::parse("email", &e)).transpose())?,
+            phone: optional_text("phone", self.phone)?,
+        })
+    }
+}
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = payment_positions, treat_none_as_null = true)]
@@ -139,6 +178,11 @@ pub struct TransferRecord {
     pub last_updated_date: NaiveDateTime,
 }
 
+/// A stored value that fails its domain rule: the data is corrupt, the request is not at fault.
+fn stored<T>(parsed: Result<T, DomainError>) -> Result<T, StoreError> {
+    parsed.map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
 fn metadata_json(metadata: &[Metadata]) -> Result<String, StoreError> {
     serde_json::to_string(metadata)
         .map_err(|e| StoreError::Corrupt(format!("metadata not serializable: {e}")))
@@ -164,8 +208,8 @@ impl PositionRecord {
         Ok(PositionRecord {
             organization_fiscal_code: p.organization_fiscal_code.to_string(),
             iupd: p.iupd.to_string(),
-            company_name: p.company_name.clone(),
-            office_name: p.office_name.clone(),
+            company_name: p.company_name.to_string(),
+            office_name: text(&p.office_name),
             debtor: DebtorRow::from_domain(&p.debtor),
             validity_date: p.validity_date,
             switch_to_expired: p.switch_to_expired,
@@ -195,7 +239,7 @@ impl OptionRecord {
             nav: o.nav.to_string(),
             payment_plan_id: o.plan_id.clone(),
             amount: o.amount.cents(),
-            description: o.description.clone(),
+            description: o.description.to_string(),
             is_partial_payment: o.is_partial_payment,
             due_date: o.due_date,
             retention_date: o.retention_date,
@@ -223,24 +267,26 @@ impl OptionRecord {
 impl TransferRecord {
     pub fn from_domain(option_id: i64, t: &Transfer) -> Result<Self, StoreError> {
         let (iban, postal_iban, stamp) = match &t.beneficiary {
-            Beneficiary::Iban { iban, postal_iban } => {
-                (Some(iban.clone()), postal_iban.clone(), None)
-            }
+            Beneficiary::Iban { iban, postal_iban } => (
+                Some(iban.to_string()),
+                postal_iban.clone().map(String::from),
+                None,
+            ),
             Beneficiary::Stamp(stamp) => (None, None, Some(stamp)),
         };
         Ok(TransferRecord {
             payment_option_id: option_id,
             transfer_id: i32::from(t.id.get()),
             organization_fiscal_code: t.organization_fiscal_code.to_string(),
-            company_name: t.company_name.clone(),
+            company_name: t.company_name.clone().map(String::from),
             amount: t.amount.cents(),
-            remittance_information: t.remittance_information.clone(),
-            category: t.category.clone(),
+            remittance_information: t.remittance_information.to_string(),
+            category: t.category.to_string(),
             iban,
             postal_iban,
-            hash_document: stamp.map(|s| s.hash_document.clone()),
-            stamp_type: stamp.map(|s| s.stamp_type.clone()),
-            provincial_residence: stamp.map(|s| s.provincial_residence.clone()),
+            hash_document: stamp.map(|s| s.hash_document.to_string()),
+            stamp_type: stamp.map(|s| s.stamp_type.to_string()),
+            provincial_residence: stamp.map(|s| s.provincial_residence.to_string()),
             metadata: metadata_json(&t.metadata)?,
             status: t.status.as_str().to_owned(),
             inserted_date: t.inserted_date,
@@ -256,16 +302,22 @@ impl TransferRecord {
             self.provincial_residence,
         ) {
             (Some(iban), _, _, _) => Beneficiary::Iban {
-                iban,
-                postal_iban: self.postal_iban,
+                iban: stored(Iban::parse("iban", &iban))?,
+                postal_iban: stored(
+                    self.postal_iban
+                        .as_deref()
+                        .map(|p| Iban::parse("postal_iban", p))
+                        .transpose(),
+                )?,
             },
-            (None, Some(hash_document), Some(stamp_type), Some(provincial_residence)) => {
-                Beneficiary::Stamp(Stamp {
-                    hash_document,
-                    stamp_type,
-                    provincial_residence,
-                })
-            }
+            (None, Some(hash), Some(kind), Some(province)) => Beneficiary::Stamp(Stamp {
+                hash_document: stored(StampHash::parse("hash_document", &hash))?,
+                stamp_type: stored(StampType::parse("stamp_type", &kind))?,
+                provincial_residence: stored(ProvinceCode::parse(
+                    "provincial_residence",
+                    &province,
+                ))?,
+            }),
             _ => {
                 return Err(StoreError::Corrupt(format!(
                     "transfer {} has no beneficiary",
@@ -279,9 +331,12 @@ impl TransferRecord {
             amount: amount(self.amount)?,
             organization_fiscal_code: OrgFiscalCode::parse("fc", &self.organization_fiscal_code)
                 .or_corrupt("fiscal code", &self.organization_fiscal_code)?,
-            company_name: self.company_name,
-            remittance_information: self.remittance_information,
-            category: self.category,
+            company_name: optional_text("company_name", self.company_name)?,
+            remittance_information: stored(Text::parse(
+                "remittance_information",
+                &self.remittance_information,
+            ))?,
+            category: stored(Text::parse("category", &self.category))?,
             beneficiary,
             metadata: parse_metadata(&self.metadata)?,
             status: TransferStatus::parse(&self.status)
@@ -299,7 +354,7 @@ impl OptionRecord {
             nav: NoticeNumber::parse("nav", &self.nav).or_corrupt("notice number", &self.nav)?,
             plan_id: self.payment_plan_id,
             amount: amount(self.amount)?,
-            description: self.description,
+            description: stored(Text::parse("description", &self.description))?,
             is_partial_payment: self.is_partial_payment,
             due_date: self.due_date,
             retention_date: self.retention_date,
@@ -362,8 +417,8 @@ pub fn assemble(
                     .or_corrupt("fiscal code", &r.organization_fiscal_code)?,
                 iupd: Iupd::parse("iupd", &r.iupd).or_corrupt("IUPD", &r.iupd)?,
                 debtor: r.debtor.into_domain()?,
-                company_name: r.company_name,
-                office_name: r.office_name,
+                company_name: stored(Text::parse("company_name", &r.company_name))?,
+                office_name: optional_text("office_name", r.office_name)?,
                 validity_date: r.validity_date,
                 switch_to_expired: r.switch_to_expired,
                 pay_stand_in: r.pay_stand_in,

@@ -1,0 +1,124 @@
+//! Builds the stored options and transfers from a validated input.
+
+use std::collections::HashSet;
+
+use chrono::NaiveDateTime;
+
+use super::kinds::{OptionStatus, TransferStatus};
+use super::model::{PaymentDetails, PaymentOption, PositionInput, Transfer};
+use super::SINGLE_OPTION_PLAN;
+use crate::domain::error::DomainError;
+use crate::domain::money::Amount;
+use crate::domain::notice::default_notice_number;
+use crate::domain::org::Organization;
+
+/// Builds the stored options from the input. On update, `previous` options matched by IUV keep
+/// their insertion date and notification fee (re-added to the amount and the primary transfer).
+pub(super) fn build_options(
+    org: &Organization,
+    input: &PositionInput,
+    now: NaiveDateTime,
+    previous: &[PaymentOption],
+) -> Result<Vec<PaymentOption>, DomainError> {
+    let plan_id = previous
+        .iter()
+        .find(|o| o.is_partial_payment)
+        .map(|o| o.plan_id.clone())
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let mut options = Vec::with_capacity(input.options.len());
+    for (i, option) in input.options.iter().enumerate() {
+        let path = format!("paymentOption[{i}]");
+        let nav = match &option.nav {
+            Some(nav) => nav.clone(),
+            None => default_notice_number(
+                &format!("{path}.iuv"),
+                org.aux_digit,
+                org.application_code.as_deref(),
+                &option.iuv,
+            )?,
+        };
+        let old = previous.iter().find(|o| o.iuv == option.iuv);
+        let inserted = old.map_or(now, |o| o.inserted_date);
+        let mut transfers: Vec<Transfer> = option
+            .transfers
+            .iter()
+            .map(|t| Transfer {
+                id: t.id,
+                amount: t.amount,
+                organization_fiscal_code: t
+                    .organization_fiscal_code
+                    .clone()
+                    .unwrap_or_else(|| org.fiscal_code.clone()),
+                company_name: t.company_name.clone(),
+                remittance_information: t.remittance_information.clone(),
+                category: t.category.clone(),
+                beneficiary: t.beneficiary.clone(),
+                metadata: t.metadata.clone(),
+                status: TransferStatus::Unreported,
+                inserted_date: inserted,
+                last_updated_date: now,
+            })
+            .collect();
+        transfers.sort_by_key(|t| t.id);
+        let mut amount = option.amount;
+        let notification_fee = old.map_or(Amount::ZERO, |o| o.notification_fee);
+        if !notification_fee.is_zero() {
+            let primary = transfers
+                .iter_mut()
+                .find(|t| t.organization_fiscal_code == org.fiscal_code)
+                .ok_or_else(|| {
+                    DomainError::Unprocessable(format!(
+                        "{path}: no transfer of the institution can carry the notification fee already applied"
+                    ))
+                })?;
+            let too_large = || {
+                DomainError::invalid(
+                    format!("{path}.amount"),
+                    "too large with the notification fee",
+                )
+            };
+            primary.amount = primary
+                .amount
+                .checked_add(notification_fee)
+                .ok_or_else(too_large)?;
+            amount = amount.checked_add(notification_fee).ok_or_else(too_large)?;
+        }
+        options.push(PaymentOption {
+            iuv: option.iuv.clone(),
+            nav,
+            plan_id: if option.is_partial_payment {
+                plan_id.clone()
+            } else {
+                SINGLE_OPTION_PLAN.to_owned()
+            },
+            amount,
+            description: option.description.clone(),
+            is_partial_payment: option.is_partial_payment,
+            due_date: option.due_date,
+            retention_date: option.retention_date,
+            validity_date: input.validity_date,
+            switch_to_expired: input.switch_to_expired,
+            notification_fee,
+            status: OptionStatus::Unpaid,
+            payment: PaymentDetails::default(),
+            reporting_date: None,
+            id_flow_reporting: None,
+            metadata: option.metadata.clone(),
+            transfers,
+            inserted_date: inserted,
+            last_updated_date: now,
+            last_updated_date_notification_fee: old
+                .and_then(|o| o.last_updated_date_notification_fee),
+        });
+    }
+    let mut navs = HashSet::new();
+    for (i, option) in options.iter().enumerate() {
+        if !navs.insert(option.nav.as_str()) {
+            return Err(DomainError::invalid(
+                format!("paymentOption[{i}].nav"),
+                format!("notice number '{}' appears twice", option.nav),
+            ));
+        }
+    }
+    Ok(options)
+}

@@ -1,0 +1,21 @@
+//! The debt position aggregate: position -> payment options -> transfers, its state machine
+//! and every rule that guards a change (the read-time status is in `domain::status`).
+
+mod build;
+mod kinds;
+mod lifecycle;
+mod model;
+mod payment;
+mod validate;
+
+pub use kinds::{DebtorType, OptionStatus, PositionStatus, TransferStatus};
+pub use model::*;
+
+/// Reserved metadata key: GPD writes the SEND notification fee under it.
+pub const RESERVED_METADATA_KEY: &str = "NOTIFICATION_FEE";
+pub const MAX_METADATA: usize = 10;
+pub const MAX_OPTIONS: usize = 100;
+/// Plan id of an option that is not an installment.
+pub const SINGLE_OPTION_PLAN: &str = "SINGLE_OPTION";
+/// Receipt id and PSP name GPD writes when the institution marks an option as paid itself.
+pub const PAID_BY_EC: &str = "CLOSED_AS_ALREADY_PAID_BY_EC";

@@ -1,0 +1,129 @@
+//! Request models to domain input: every field parsed into its domain type, errors named with
+//! the API's field paths (`paymentOption[0].transfer[1].iban`). The rules live in the domain.
+
+use super::request::{
+    MetadataModel, PayPaymentOptionModel, PaymentOptionModel, PaymentPositionModel, TransferModel,
+};
+use crate::domain::{
+    Amount, DomainError, Iban, Iupd, Iuv, Metadata, NoticeNumber, OptionInput, OrgFiscalCode,
+    PaymentDetails, PositionInput, Text, Text140, Text255, Text35, Text70, TransferId,
+    TransferInput,
+};
+
+fn metadata(
+    path: &str,
+    entries: &Option<Vec<MetadataModel>>,
+) -> Result<Vec<Metadata>, DomainError> {
+    let entries = entries.as_deref().unwrap_or_default();
+    entries
+        .iter()
+        .enumerate()
+        .map(|(i, m)| Metadata::parse(&format!("{path}[{i}]"), &m.key, &m.value))
+        .collect()
+}
+
+/// An optional value where GPD treats `""` as absent.
+pub(super) fn given(value: &Option<String>) -> Option<&str> {
+    value.as_deref().filter(|v| !v.is_empty())
+}
+
+impl TransferModel {
+    fn to_input(&self, path: &str) -> Result<TransferInput, DomainError> {
+        let beneficiary = self.beneficiary.to_domain(path)?;
+        let at = |field: &str| format!("{path}.{field}");
+        Ok(TransferInput {
+            id: TransferId::parse(&at("idTransfer"), &self.id_transfer)?,
+            amount: Amount::positive(&at("amount"), self.amount)?,
+            organization_fiscal_code: given(&self.organization_fiscal_code)
+                .map(|fc| OrgFiscalCode::parse_beneficiary(&at("organizationFiscalCode"), fc))
+                .transpose()?,
+            company_name: Text::parse_optional(&at("companyName"), self.company_name.as_deref())?,
+            remittance_information: Text140::parse(
+                &at("remittanceInformation"),
+                &self.remittance_information,
+            )?,
+            category: Text140::parse(&at("category"), &self.category)?,
+            beneficiary,
+            metadata: metadata(&at("transferMetadata"), &self.transfer_metadata)?,
+        })
+    }
+}
+
+impl PaymentOptionModel {
+    fn to_input(&self, path: &str) -> Result<OptionInput, DomainError> {
+        let transfers = self.transfer.as_deref().unwrap_or_default();
+        let at = |field: &str| format!("{path}.{field}");
+        Ok(OptionInput {
+            iuv: Iuv::parse(&at("iuv"), &self.iuv)?,
+            nav: given(&self.nav)
+                .map(|nav| NoticeNumber::parse(&at("nav"), nav))
+                .transpose()?,
+            amount: Amount::positive(&at("amount"), self.amount)?,
+            description: Text140::parse(&at("description"), &self.description)?,
+            is_partial_payment: self.is_partial_payment,
+            due_date: self.due_date,
+            retention_date: self.retention_date,
+            metadata: metadata(&at("paymentOptionMetadata"), &self.payment_option_metadata)?,
+            transfers: transfers
+                .iter()
+                .enumerate()
+                .map(|(j, t)| t.to_input(&at(&format!("transfer[{j}]"))))
+                .collect::<Result<_, _>>()?,
+        })
+    }
+}
+
+impl PaymentPositionModel {
+    /// Checks every field and builds the domain input; errors name the offending field.
+    pub fn to_input(&self) -> Result<PositionInput, DomainError> {
+        let options = self.payment_option.as_deref().unwrap_or_default();
+        Ok(PositionInput {
+            iupd: Iupd::parse("iupd", &self.iupd)?,
+            debtor: self.debtor.to_domain()?,
+            company_name: Text140::parse("companyName", &self.company_name)?,
+            office_name: Text::parse_optional("officeName", self.office_name.as_deref())?,
+            validity_date: self.validity_date,
+            switch_to_expired: self.switch_to_expired,
+            pay_stand_in: self.pay_stand_in.unwrap_or(true),
+            options: options
+                .iter()
+                .enumerate()
+                .map(|(i, o)| o.to_input(&format!("paymentOption[{i}]")))
+                .collect::<Result<_, _>>()?,
+        })
+    }
+}
+
+pub(crate) fn payment_from_pay_model(
+    m: &PayPaymentOptionModel,
+) -> Result<PaymentDetails, DomainError> {
+    let fee_text = m.fee.as_deref().unwrap_or("0");
+    let fee = fee_text
+        .parse::<i64>()
+        .ok()
+        .and_then(|c| Amount::from_cents(c).ok())
+        .ok_or_else(|| {
+            DomainError::invalid(
+                "fee",
+                format!("'{fee_text}' is not an amount in euro-cents"),
+            )
+        })?;
+    let text = |path: &str, v: &Option<String>| -> Result<Option<String>, DomainError> {
+        Ok(Text35::parse_optional(path, v.as_deref())?.map(String::from))
+    };
+    Ok(PaymentDetails {
+        payment_date: m.payment_date,
+        payment_method: text("paymentMethod", &m.payment_method)?,
+        psp_code: text("pspCode", &m.psp_code)?,
+        psp_tax_code: Text70::parse_optional("pspTaxCode", m.psp_tax_code.as_deref())?
+            .map(String::from),
+        psp_company: Some(Text140::parse("pspCompany", &m.psp_company)?.into_string()),
+        id_receipt: Some(Text255::parse("idReceipt", &m.id_receipt)?.into_string()),
+        fee,
+    })
+}
+
+/// An IBAN given outside a position (the massive IBAN update).
+pub(crate) fn check_iban(path: &str, value: &str) -> Result<String, DomainError> {
+    Iban::parse(path, value).map(Iban::into_string)
+}

@@ -1,0 +1,24 @@
+//! JSON models of GPD's v1 API (same field names), and their conversion to domain input.
+
+mod beneficiary;
+pub mod datetime;
+mod debtor;
+mod input;
+mod json;
+mod request;
+mod response;
+
+pub use beneficiary::{BeneficiaryModel, StampModel};
+pub use debtor::{DebtorModel, DebtorTypeModel};
+pub(crate) use input::{check_iban, payment_from_pay_model};
+pub use json::parse_json;
+pub use request::{
+    AlreadyPaidPaymentOptionModel, MetadataModel, MultiplePaymentPositionModel,
+    NotificationFeeUpdateModel, PayPaymentOptionModel, PaymentOptionModel, PaymentPositionModel,
+    TransferModel, UpdateTransferIbanMassiveModel,
+};
+pub use response::{
+    AppInfo, PageInfo, PaymentOptionModelResponse, PaymentPositionModelBaseResponse,
+    PaymentPositionsInfo, PaymentsWithDebtorInfoModelResponse, ProblemJson, TransferModelResponse,
+    UpdateTransferIbanMassiveResponse,
+};
