@@ -34,7 +34,7 @@ pub struct TestApp {
     /// The server's clock: tests move it instead of sleeping.
     pub clock: Clock,
     _dir: tempfile::TempDir,
-    mysql_database: Option<String>,
+    _database: DropDatabase,
 }
 
 /// Where MariaDB/MySQL test databases are created (one per test): GPD_TEST_MYSQL_URL
@@ -85,10 +85,13 @@ fn mysql_admin(_sql: &str) {
     panic!("MySQL tests need `--features mysql`");
 }
 
-impl Drop for TestApp {
+/// Drops the MariaDB test database it names when it goes out of scope (keep it bound, e.g. to
+/// `_db`, for as long as the database is used).
+pub struct DropDatabase(Option<String>);
+
+impl Drop for DropDatabase {
     fn drop(&mut self) {
-        if let Some(name) = &self.mysql_database {
-            let name = name.clone();
+        if let Some(name) = self.0.take() {
             // Best effort: a leftover database does not affect other tests.
             let _ = std::panic::catch_unwind(|| {
                 mysql_admin(&format!("DROP DATABASE IF EXISTS `{name}`"))
@@ -97,18 +100,22 @@ impl Drop for TestApp {
     }
 }
 
-pub fn database_url(backend: Backend, dir: &tempfile::TempDir) -> (String, Option<String>) {
+/// A fresh database: a SQLite file in `dir`, or a new MariaDB database dropped with the guard.
+pub fn database_url(backend: Backend, dir: &tempfile::TempDir) -> (String, DropDatabase) {
     match backend {
         Backend::Sqlite => (
             format!("sqlite://{}", dir.path().join("test.db").display()),
-            None,
+            DropDatabase(None),
         ),
         Backend::Mysql => {
             let name = format!("gpdtest_{}", uuid::Uuid::new_v4().simple());
             mysql_admin(&format!(
                 "CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
             ));
-            (format!("{}/{name}", mysql_server_url()), Some(name))
+            (
+                format!("{}/{name}", mysql_server_url()),
+                DropDatabase(Some(name)),
+            )
         }
     }
 }
@@ -141,7 +148,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut ServeConfig)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
-    let (database_url, mysql_database) = database_url(backend, &dir);
+    let (database_url, database) = database_url(backend, &dir);
     let key_a = register(&database_url, ORG_A, &[]);
     let key_b = register(&database_url, ORG_B, &[]);
     let clock = Clock::shifted();
@@ -163,7 +170,7 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut ServeConfi
         backend,
         clock,
         _dir: dir,
-        mysql_database,
+        _database: database,
     }
 }
 
