@@ -19,7 +19,7 @@ use crate::domain::{
     PaymentDetails, Position, PositionInput, PositionStatus, Replay, TransferId,
 };
 pub use list::{list, ListFilter, OrderBy, Page};
-use rw::{delete_children, find_id_by_iupd, find_id_by_iuv, insert_position, load_one, modify};
+use rw::{delete_children, find_id, insert_position, load_one, modify, Key};
 pub(crate) use rw::{find_id_by_option, lock_position, modify_locked};
 pub use transitions::persist_time_transitions;
 
@@ -106,7 +106,7 @@ fn by_iupd<'a>(
     iupd: &'a str,
 ) -> impl FnOnce(&mut DbConnection) -> Result<i64, StoreError> + 'a {
     move |c| {
-        found(find_id_by_iupd(c, org, iupd)?, || {
+        found(find_id(c, org, Key::Iupd(iupd))?, || {
             format!("No debt position found for organization {org} and IUPD '{iupd}'")
         })
     }
@@ -207,7 +207,7 @@ pub fn report_transfer(
     now: NaiveDateTime,
 ) -> Result<(Position, usize), StoreError> {
     let find = |c: &mut DbConnection| {
-        found(find_id_by_iuv(c, org, iuv)?, || {
+        found(find_id(c, org, Key::Iuv(iuv))?, || {
             format!("No payment option found for IUV '{iuv}'")
         })
     };

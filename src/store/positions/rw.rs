@@ -58,17 +58,36 @@ pub(super) fn load_one(conn: &mut DbConnection, id: i64) -> Result<Position, Sto
         .ok_or_else(|| StoreError::Corrupt(format!("position {id} vanished")))
 }
 
-pub(super) fn find_id_by_iupd(
+/// A unique key of a position within its institution.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Key<'a> {
+    Iupd(&'a str),
+    /// The notice number of one of its options.
+    Nav(&'a str),
+    /// The IUV of one of its options.
+    Iuv(&'a str),
+}
+
+/// Id of the position of `org` with this key.
+pub(super) fn find_id(
     conn: &mut DbConnection,
     org: &OrgFiscalCode,
-    iupd: &str,
+    key: Key,
 ) -> Result<Option<i64>, StoreError> {
-    Ok(pp::table
-        .filter(pp::organization_fiscal_code.eq(org.as_str()))
-        .filter(pp::iupd.eq(iupd))
-        .select(pp::id)
-        .first(conn)
-        .optional()?)
+    let org = org.as_str();
+    let options = po::table
+        .filter(po::organization_fiscal_code.eq(org))
+        .select(po::payment_position_id);
+    let id = match key {
+        Key::Iupd(iupd) => pp::table
+            .filter(pp::organization_fiscal_code.eq(org))
+            .filter(pp::iupd.eq(iupd))
+            .select(pp::id)
+            .first(conn),
+        Key::Nav(nav) => options.filter(po::nav.eq(nav)).first(conn),
+        Key::Iuv(iuv) => options.filter(po::iuv.eq(iuv)).first(conn),
+    };
+    Ok(id.optional()?)
 }
 
 /// Id of the position owning the option with this notice number, or else this IUV.
@@ -77,30 +96,10 @@ pub(crate) fn find_id_by_option(
     org: &OrgFiscalCode,
     nav_or_iuv: &str,
 ) -> Result<Option<i64>, StoreError> {
-    let by_nav = po::table
-        .filter(po::organization_fiscal_code.eq(org.as_str()))
-        .filter(po::nav.eq(nav_or_iuv))
-        .select(po::payment_position_id)
-        .first(conn)
-        .optional()?;
-    match by_nav {
+    match find_id(conn, org, Key::Nav(nav_or_iuv))? {
         Some(id) => Ok(Some(id)),
-        None => find_id_by_iuv(conn, org, nav_or_iuv),
+        None => find_id(conn, org, Key::Iuv(nav_or_iuv)),
     }
-}
-
-/// Id of the position owning the option with this IUV.
-pub(super) fn find_id_by_iuv(
-    conn: &mut DbConnection,
-    org: &OrgFiscalCode,
-    iuv: &str,
-) -> Result<Option<i64>, StoreError> {
-    Ok(po::table
-        .filter(po::organization_fiscal_code.eq(org.as_str()))
-        .filter(po::iuv.eq(iuv))
-        .select(po::payment_position_id)
-        .first(conn)
-        .optional()?)
 }
 
 /// Takes the row lock of a position for the rest of the transaction. SQLite already holds the
@@ -230,13 +229,8 @@ pub(super) fn insert_position(
     c: &mut DbConnection,
     position: &Position,
 ) -> Result<i64, StoreError> {
-    if find_id_by_iupd(
-        c,
-        &position.organization_fiscal_code,
-        position.iupd.as_str(),
-    )?
-    .is_some()
-    {
+    let key = Key::Iupd(position.iupd.as_str());
+    if find_id(c, &position.organization_fiscal_code, key)?.is_some() {
         return Err(duplicate_iupd(position)(StoreError::Duplicate(
             String::new(),
         )));
@@ -246,15 +240,12 @@ pub(super) fn insert_position(
         .values(&PositionRecord::from_domain(position)?)
         .execute(c)
         .map_err(|e| duplicate_iupd(position)(e.into()))?;
-    let id = find_id_by_iupd(
-        c,
-        &position.organization_fiscal_code,
-        position.iupd.as_str(),
-    )?
-    .ok_or_else(|| StoreError::Corrupt("inserted position not found".to_owned()))?;
+    let id = find_id(c, &position.organization_fiscal_code, key)?
+        .ok_or_else(|| StoreError::Corrupt("inserted position not found".to_owned()))?;
     insert_children(c, id, position).map_err(duplicate_option(position))?;
     Ok(id)
 }
+
 /// Loads, locks, changes and saves one position in a transaction. `expected_version` (from
 /// `If-Match`) guards against lost updates; the stored version is always re-checked on save.
 pub(super) fn modify<T>(
