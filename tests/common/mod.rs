@@ -31,7 +31,7 @@ pub struct TestApp {
     pub key_b: String,
     pub backend: Backend,
     _dir: tempfile::TempDir,
-    mysql_database: Option<String>,
+    _mysql_database: Option<MysqlDatabase>,
 }
 
 /// Where MariaDB/MySQL test databases are created (one per test): GPD_TEST_MYSQL_URL
@@ -82,19 +82,21 @@ fn mysql_admin(_sql: &str) {
     panic!("MySQL tests need `--features mysql`");
 }
 
-impl Drop for TestApp {
+/// A test's own MariaDB/MySQL database, dropped with this value.
+pub struct MysqlDatabase(pub String);
+
+impl Drop for MysqlDatabase {
     fn drop(&mut self) {
-        if let Some(name) = &self.mysql_database {
-            let name = name.clone();
-            // Best effort: a leftover database does not affect other tests.
-            let _ = std::panic::catch_unwind(|| {
-                mysql_admin(&format!("DROP DATABASE IF EXISTS `{name}`"))
-            });
-        }
+        let name = self.0.clone();
+        // Best effort: a leftover database does not affect other tests.
+        let _ =
+            std::panic::catch_unwind(|| mysql_admin(&format!("DROP DATABASE IF EXISTS `{name}`")));
     }
 }
 
-pub fn database_url(backend: Backend, dir: &tempfile::TempDir) -> (String, Option<String>) {
+/// A fresh database for `backend`: a file in `dir`, or a new MariaDB/MySQL database that lives
+/// as long as the returned guard.
+pub fn database_url(backend: Backend, dir: &tempfile::TempDir) -> (String, Option<MysqlDatabase>) {
     match backend {
         Backend::Sqlite => (
             format!("sqlite://{}", dir.path().join("test.db").display()),
@@ -105,7 +107,10 @@ pub fn database_url(backend: Backend, dir: &tempfile::TempDir) -> (String, Optio
             mysql_admin(&format!(
                 "CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
             ));
-            (format!("{}/{name}", mysql_server_url()), Some(name))
+            (
+                format!("{}/{name}", mysql_server_url()),
+                Some(MysqlDatabase(name)),
+            )
         }
     }
 }
@@ -153,7 +158,7 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut ServeConfi
         key_b,
         backend,
         _dir: dir,
-        mysql_database,
+        _mysql_database: mysql_database,
     }
 }
 
