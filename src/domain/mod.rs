@@ -9,6 +9,7 @@ pub mod nodo;
 pub mod notice;
 pub mod org;
 pub mod position;
+pub mod service;
 pub mod status;
 pub mod time;
 
