@@ -73,7 +73,7 @@ impl Application {
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         let data = web::Data::new(db.clone());
         let environment = web::Data::new(Environment(config.environment.clone()));
-        let soap = web::Data::new(config.soap());
+        let soap = web::Data::new(config.soap()?);
         let clock = web::Data::new(config.clock.clone());
         let metrics = web::Data::new(Metrics::default());
         let observed = metrics.clone();

@@ -22,6 +22,8 @@ pub struct DatabaseConfig {
     pub database_url: String,
 }
 
+pub const MAX_CALLBACK_TIMEOUT_MS: u64 = 5000;
+
 #[derive(Debug, Clone, Args)]
 pub struct ServeConfig {
     /// Address to listen on (port 0 picks a free port).
@@ -69,6 +71,10 @@ pub struct ServeConfig {
     /// Milliseconds the Nodo endpoint waits for a database connection before PAA_SYSTEM_ERROR.
     #[arg(long, env = "GPD_SOAP_DB_TIMEOUT_MS", default_value_t = 1000)]
     pub soap_db_timeout_ms: u64,
+    /// Milliseconds a spontaneous-payment service's callback has to answer (at most 5000, so a
+    /// demand is answered within the Nodo's 7 s).
+    #[arg(long, env = "GPD_CALLBACK_TIMEOUT_MS", default_value_t = 3000)]
+    pub callback_timeout_ms: u64,
     /// Where requests, jobs and deliveries read "now"; tests set a manual clock.
     #[arg(skip)]
     pub clock: crate::clock::Clock,
@@ -92,12 +98,19 @@ impl ServeConfig {
         Duration::from_secs(self.db_timeout_secs.max(1))
     }
 
-    pub fn soap(&self) -> crate::soap::endpoint::SoapConfig {
-        crate::soap::endpoint::SoapConfig {
+    pub fn soap(&self) -> Result<crate::soap::endpoint::SoapConfig, String> {
+        if !(1..=MAX_CALLBACK_TIMEOUT_MS).contains(&self.callback_timeout_ms) {
+            return Err(format!(
+                "--callback-timeout-ms must be 1 to {MAX_CALLBACK_TIMEOUT_MS}: the Nodo waits 7 s for the whole demand"
+            ));
+        }
+        let timeout = Duration::from_millis(self.callback_timeout_ms);
+        Ok(crate::soap::endpoint::SoapConfig {
             key: self.soap_key.clone().filter(|k| !k.is_empty()),
             check_caller: self.soap_check_caller,
             db_timeout: Duration::from_millis(self.soap_db_timeout_ms.max(1)),
-        }
+            callbacks: crate::events::callback::Callbacks::new(timeout)?,
+        })
     }
 
     pub fn delivery(&self) -> crate::events::DeliveryConfig {

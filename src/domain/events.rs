@@ -13,6 +13,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventType {
+    PositionCreated,
     PaymentReceived,
     PositionPaid,
     PositionExpired,
@@ -20,7 +21,8 @@ pub enum EventType {
 }
 
 impl EventType {
-    pub const ALL: [EventType; 4] = [
+    pub const ALL: [EventType; 5] = [
+        EventType::PositionCreated,
         EventType::PaymentReceived,
         EventType::PositionPaid,
         EventType::PositionExpired,
@@ -29,6 +31,7 @@ impl EventType {
 
     pub fn as_str(self) -> &'static str {
         match self {
+            EventType::PositionCreated => "position.created",
             EventType::PaymentReceived => "payment.received",
             EventType::PositionPaid => "position.paid",
             EventType::PositionExpired => "position.expired",
@@ -108,6 +111,26 @@ fn position_summary(position: &Position, status: PositionStatus) -> Value {
             "idReceipt": o.payment.id_receipt,
         })).collect::<Vec<_>>(),
     })
+}
+
+/// `position.created` for a position born from a citizen's demand at a PSP (positions created
+/// through the API do not send it: the institution made them). `properties` is what was typed.
+pub fn spontaneous_position_created(
+    position: &Position,
+    service_id: &str,
+    properties: &[(String, String)],
+    now: NaiveDateTime,
+) -> NewEvent {
+    let mut data = position_summary(position, position.status_at(now));
+    data["origin"] = json!("spontaneous");
+    data["serviceId"] = json!(service_id);
+    data["properties"] = Value::Object(
+        properties
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect(),
+    );
+    event(position, EventType::PositionCreated, data, now)
 }
 
 /// `payment.received`: an option was paid by a receipt of the Nodo.

@@ -176,6 +176,8 @@ pub struct TransferId(u8);
 pub const MAX_TRANSFERS: usize = 5;
 
 impl TransferId {
+    pub const FIRST: TransferId = TransferId(1);
+
     pub fn parse(field: &str, value: &str) -> Result<Self, DomainError> {
         match value.parse::<u8>() {
             Ok(n) if (1..=MAX_TRANSFERS as u8).contains(&n) && value.len() == 1 => Ok(Self(n)),

@@ -32,6 +32,12 @@ pub enum NodoFault {
     DuplicateReceipt,
     #[error("temporary failure of the institution's system; retry")]
     System,
+    /// A spontaneous payment the institution does not offer, or has nothing to charge for.
+    #[error("{0}")]
+    UnknownService(String),
+    /// The institution's system failed in a way worth telling the Nodo's operators.
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 impl NodoFault {
@@ -47,7 +53,8 @@ impl NodoFault {
             NodoFault::Cancelled => "PAA_PAGAMENTO_ANNULLATO",
             NodoFault::AlreadyPaid => "PAA_PAGAMENTO_DUPLICATO",
             NodoFault::DuplicateReceipt => "PAA_RECEIPT_DUPLICATA",
-            NodoFault::System => "PAA_SYSTEM_ERROR",
+            NodoFault::System | NodoFault::Unavailable(_) => "PAA_SYSTEM_ERROR",
+            NodoFault::UnknownService(_) => "PAA_PAGAMENTO_SCONOSCIUTO",
         }
     }
 
@@ -64,7 +71,8 @@ impl NodoFault {
             NodoFault::Cancelled => "Cancelled notice",
             NodoFault::AlreadyPaid => "Notice already paid",
             NodoFault::DuplicateReceipt => "Duplicate receipt",
-            NodoFault::System => "System error",
+            NodoFault::System | NodoFault::Unavailable(_) => "System error",
+            NodoFault::UnknownService(_) => "Unknown service",
         }
     }
 }

@@ -13,6 +13,8 @@ use crate::metrics::Metrics;
 use crate::store::events::{self as outbox, Attempt, Claimed};
 use crate::store::Db;
 
+pub mod callback;
+
 pub const HEADER_EVENT_ID: &str = "X-GPD-Event-Id";
 pub const HEADER_EVENT_TYPE: &str = "X-GPD-Event-Type";
 pub const HEADER_SIGNATURE: &str = "X-GPD-Signature";

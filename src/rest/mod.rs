@@ -7,6 +7,7 @@ pub mod openapi;
 pub mod params;
 pub mod positions;
 pub mod query;
+pub mod services;
 pub mod system;
 
 use actix_web::http::{header, StatusCode};
@@ -125,5 +126,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     system::configure(cfg);
     events::configure(cfg);
     let org = web::scope(&format!("/organizations/{{{}}}", caller::ORG_PARAM));
-    cfg.service(events::org_routes(positions::org_routes(org)));
+    cfg.service(services::org_routes(events::org_routes(
+        positions::org_routes(org),
+    )));
 }

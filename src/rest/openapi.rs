@@ -10,7 +10,7 @@ use super::events::{
     WebhookUpdateModel,
 };
 use super::model::*;
-use super::{positions, system};
+use super::{positions, services, system};
 
 struct ApiKeyScheme;
 
@@ -94,6 +94,7 @@ impl Modify for Problems {
         positions::get_by_iuv, positions::get_option, positions::pay, positions::paid_by_ec, positions::report_transfer, positions::notification_fee,
         events::get_webhook, events::put_webhook, events::delete_webhook, events::rotate_secret,
         events::feed, events::redeliver, events::list_receipts, events::get_receipt,
+        services::put, services::list, services::get, services::disable, services::xsd,
     ),
     components(schemas(
         PaymentPositionModel, PaymentOptionModel, TransferModel, StampModel, MetadataModel, DebtorTypeModel,

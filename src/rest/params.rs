@@ -7,6 +7,7 @@ use serde::de::DeserializeOwned;
 
 use super::query;
 use super::ApiError;
+use crate::domain::service::ServiceId;
 use crate::domain::{Iupd, TransferId};
 
 /// A parameter read from the request once the caller is known; see [`super::caller::Caller`].
@@ -126,5 +127,15 @@ impl Param for ToPublish {
     fn extract(req: &HttpRequest) -> Result<Self, ApiError> {
         let Query(q) = Query::<PublishQuery>::extract(req)?;
         query::boolean("toPublish", q.to_publish.as_deref()).map(Self)
+    }
+}
+
+/// `{serviceId}` of the path: 5 letters or digits.
+pub struct ServiceIdParam(pub ServiceId);
+
+impl Param for ServiceIdParam {
+    fn extract(req: &HttpRequest) -> Result<Self, ApiError> {
+        let (name, value) = segment(req, &["serviceId"])?;
+        Ok(Self(ServiceId::parse(name, value)?))
     }
 }

@@ -6,9 +6,12 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::ops;
-use super::xml::{ko_response, parse_request, render_response, soap_fault, Operation, SoapError};
+use super::xml::{
+    ko_response, parse_request, render_response, soap_fault, Operation, SoapError, SoapRequest,
+};
 use crate::clock::Clock;
 use crate::domain::nodo::NodoFault;
+use crate::events::callback::Callbacks;
 use crate::store::Db;
 
 pub const SOAP_ACTION: &str = "SOAPAction";
@@ -42,6 +45,8 @@ pub struct SoapConfig {
     pub check_caller: bool,
     /// How long to wait for a database connection before answering PAA_SYSTEM_ERROR.
     pub db_timeout: Duration,
+    /// Asks services' callbacks for the amount of a paDemandPaymentNotice.
+    pub callbacks: Callbacks,
 }
 
 const WSDL: &str = include_str!("../../wsdl/paForNode.wsdl");
@@ -158,11 +163,25 @@ pub async fn pa_for_node(
     let id_pa = parsed.request.id_pa().to_owned();
     let check_caller = config.check_caller;
     let now = clock.now();
-    let outcome = db
-        .run_with_timeout(config.db_timeout, move |c| {
-            ops::execute(c, &parsed, check_caller, now)
-        })
-        .await;
+    let outcome = match parsed.request {
+        SoapRequest::DemandPaymentNotice(request) => {
+            super::demand::demand(
+                &db,
+                &config.callbacks,
+                request,
+                check_caller,
+                now,
+                config.db_timeout,
+            )
+            .await
+        }
+        _ => {
+            db.run_with_timeout(config.db_timeout, move |c| {
+                ops::execute(c, &parsed, check_caller, now)
+            })
+            .await
+        }
+    };
     match outcome {
         Ok(Ok(response)) => xml(StatusCode::OK, render_response(op, &response)),
         Ok(Err(fault)) => refused(op, &fault, &id_pa),

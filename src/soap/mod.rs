@@ -1,5 +1,6 @@
 //! The Nodo's paForNode SOAP interface: XML/SOAP layer (parsing, rendering).
 
+mod demand;
 pub mod endpoint;
 pub mod ops;
 pub mod xml;

@@ -122,7 +122,7 @@ fn payable(
     Ok(payable_option(&position, &qr.notice_number, now).map(|i| (position, i)))
 }
 
-fn verify(position: &Position, option: &PaymentOption) -> PaVerifyPaymentNoticeRes {
+pub(super) fn verify(position: &Position, option: &PaymentOption) -> PaVerifyPaymentNoticeRes {
     PaVerifyPaymentNoticeRes {
         outcome: StOutcomeType::Ok,
         fault: None,
@@ -348,10 +348,8 @@ pub fn execute(
                     .map(|()| send_rt_ok(request.operation())),
             }
         }
-        SoapRequest::DemandPaymentNotice(_) => Err(NodoFault::Semantic(
-            "spontaneous payments (paDemandPaymentNotice) are not offered by this institution"
-                .to_owned(),
-        )),
+        // Asynchronous (it may call the institution): see `soap::demand`.
+        SoapRequest::DemandPaymentNotice(_) => Err(NodoFault::System),
     };
     Ok(outcome)
 }

@@ -19,11 +19,14 @@ macro_rules! insert_rows {
 
 pub mod bulk;
 pub mod events;
+pub mod iuvs;
 pub mod models;
 pub mod orgs;
 pub mod positions;
 pub mod receipts;
 pub mod schema;
+pub mod services;
+pub mod spontaneous;
 pub mod stations;
 mod url;
 pub mod webhooks;

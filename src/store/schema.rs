@@ -190,3 +190,25 @@ diesel::table! {
         last_error -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    services (organization_fiscal_code, service_id) {
+        organization_fiscal_code -> Text,
+        service_id -> Text,
+        definition -> Text,
+        enabled -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    spontaneous_demands (id) {
+        id -> BigInt,
+        organization_fiscal_code -> Text,
+        service_id -> Text,
+        request_hash -> Text,
+        iupd -> Text,
+        created_at -> Timestamp,
+    }
+}

@@ -5,6 +5,7 @@
 //! against the properties, `xsd` describes the properties as the XSD a PSP builds its form from.
 
 pub mod definition;
+pub mod demand;
 pub mod payload;
 pub mod values;
 pub mod xsd;
@@ -165,4 +166,62 @@ pub fn is_ncname(name: &str) -> bool {
     first_ok
         && name.len() <= 64
         && bytes.all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
+}
+
+impl Service {
+    /// The definition in the API's JSON words, defaults filled in: what is stored and answered,
+    /// and what [`ServiceDraft::validate`] reads back.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::{json, Map, Value};
+        let mut v = Map::new();
+        let mut put = |k: &str, value: Value| {
+            if !value.is_null() {
+                v.insert(k.to_owned(), value);
+            }
+        };
+        put("name", json!(self.name.as_str()));
+        put("description", json!(self.description.as_str()));
+        put("category", json!(self.category.as_str()));
+        match &self.account {
+            Account::Iban(i) => put("iban", json!(i.as_str())),
+            Account::PostalIban(i) => put("postalIban", json!(i.as_str())),
+        }
+        put(
+            "remittanceInformation",
+            json!(self.remittance_information.as_ref().map(|r| r.as_str())),
+        );
+        put(
+            "segregationCode",
+            json!(self.segregation_code.as_ref().map(|s| s.as_str())),
+        );
+        put("dueInDays", json!(self.due_in_days));
+        put("enabled", json!(self.enabled));
+        let properties: Vec<Value> = self
+            .properties
+            .iter()
+            .map(|p| {
+                let mut o = json!({"name": p.name, "type": p.kind.as_str(), "required": p.required});
+                for (k, value) in [
+                    ("pattern", json!(p.pattern)),
+                    ("maxLength", json!(p.max_length)),
+                    ("description", json!(p.description)),
+                ] {
+                    if !value.is_null() {
+                        o[k] = value;
+                    }
+                }
+                o
+            })
+            .collect();
+        put("properties", Value::Array(properties));
+        match &self.amount {
+            AmountSource::Fixed(a) => put("amount", json!(a.cents())),
+            AmountSource::Property { min, max, .. } => {
+                put("minAmount", json!(min.map(|a| a.cents())));
+                put("maxAmount", json!(max.map(|a| a.cents())));
+            }
+            AmountSource::Callback { url } => put("callbackUrl", json!(url)),
+        }
+        Value::Object(v)
+    }
 }

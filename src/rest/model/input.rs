@@ -10,7 +10,7 @@ use crate::domain::{
     TransferInput,
 };
 
-fn metadata(
+pub(super) fn metadata(
     path: &str,
     entries: &Option<Vec<MetadataModel>>,
 ) -> Result<Vec<Metadata>, DomainError> {
@@ -28,7 +28,7 @@ pub(super) fn given(value: &Option<String>) -> Option<&str> {
 }
 
 impl TransferModel {
-    fn to_input(&self, path: &str) -> Result<TransferInput, DomainError> {
+    pub(super) fn to_input(&self, path: &str) -> Result<TransferInput, DomainError> {
         let beneficiary = self.beneficiary.to_domain(path)?;
         let at = |field: &str| format!("{path}.{field}");
         Ok(TransferInput {

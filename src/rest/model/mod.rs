@@ -1,6 +1,7 @@
 //! JSON models of GPD's v1 API (same field names), and their conversion to domain input.
 
 mod beneficiary;
+mod callback;
 pub mod datetime;
 mod debtor;
 mod input;
@@ -8,6 +9,7 @@ mod json;
 mod request;
 mod response;
 
+pub use callback::{CallbackAnswerModel, CallbackRequestModel};
 pub use beneficiary::{BeneficiaryModel, StampModel};
 pub use debtor::{DebtorModel, DebtorTypeModel};
 pub(crate) use input::{check_iban, payment_from_pay_model};

@@ -52,6 +52,11 @@ pub fn create(
     Ok(position)
 }
 
+/// Inserts a position built by the caller, inside the caller's transaction; its id.
+pub(crate) fn insert_new(c: &mut DbConnection, position: &Position) -> Result<i64, StoreError> {
+    insert_position(c, position)
+}
+
 /// Stores several positions in one transaction: all or none. Errors name the position index.
 pub fn create_many(
     conn: &mut DbConnection,

@@ -1,0 +1,2 @@
+DROP TABLE spontaneous_demands;
+DROP TABLE services;
