@@ -89,6 +89,14 @@ pub fn send_rt_for(
     ))
 }
 
+/// paDemandPaymentNotice for service `service` with `payload` as datiSpecificiServizioRequest.
+pub fn demand(id_pa: &str, service: &str, payload: &str) -> String {
+    envelope(&format!(
+        "<nod:paDemandPaymentNoticeRequest>{}<idServizio>{service}</idServizio><idSoggettoServizio>00001</idSoggettoServizio><datiSpecificiServizioRequest>{payload}</datiSpecificiServizioRequest></nod:paDemandPaymentNoticeRequest>",
+        caller(id_pa)
+    ))
+}
+
 pub struct SoapReply {
     pub status: u16,
     pub body: Vec<u8>,

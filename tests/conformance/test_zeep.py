@@ -51,7 +51,8 @@ def cli(db_url, *args):
 def gateway():
     tmp = tempfile.TemporaryDirectory()
     db_url = os.environ.get("GPD_TEST_DATABASE_URL") or f"sqlite://{tmp.name}/zeep.db"
-    cli(db_url, "org", "add", "--fiscal-code", ORG, "--name", "Comune di Prova", "--office", "Tributi")
+    cli(db_url, "org", "add", "--fiscal-code", ORG, "--name", "Comune di Prova", "--office", "Tributi",
+        "--segregation-code", "02")
     key = cli(db_url, "key", "create", "--org", ORG).strip().splitlines()[-1]
     cli(db_url, "station", "add", "--broker", BROKER, "--station", STATION_V2, "--org", ORG, "--version", "2")
     port = free_port()
@@ -124,16 +125,17 @@ def qr(n):
     return {"fiscalCode": ORG, "noticeNumber": "3" + iuv(n)}
 
 
-def receipt(n, receipt_id, v2=True):
+def receipt(n, receipt_id, v2=True, nav=None):
     transfer = [{"idTransfer": 1, "transferAmount": decimal.Decimal("10.30"), "fiscalCodePA": ORG,
                  "IBAN": "IT60X0542811101000000123456", "remittanceInformation": "TARI 2030",
                  "transferCategory": "9/0101108TS/"},
                 {"idTransfer": 2, "transferAmount": decimal.Decimal("2.00"), "fiscalCodePA": ORG,
                  "IBAN": "IT60X0542811101000000654321", "remittanceInformation": "Bollo",
                  "transferCategory": "9/0301116TS/"}]
+    nav = nav or "3" + iuv(n)
     return {
-        "receiptId": receipt_id, "noticeNumber": "3" + iuv(n), "fiscalCode": ORG, "outcome": "OK",
-        "creditorReferenceId": iuv(n), "paymentAmount": decimal.Decimal("12.30"),
+        "receiptId": receipt_id, "noticeNumber": nav, "fiscalCode": ORG, "outcome": "OK",
+        "creditorReferenceId": nav[1:], "paymentAmount": decimal.Decimal("12.30"),
         "description": "TARI 2030 rata unica", "companyName": "Comune di Prova", "officeName": "Tributi",
         "debtor": {"uniqueIdentifier": {"entityUniqueIdentifierType": "F",
                                         "entityUniqueIdentifierValue": "RSSMRA80A01H501U"},
@@ -243,3 +245,51 @@ def test_caller_checks(gateway, client):
     res = svc.paVerifyPaymentNotice(**caller(), qrCode={"fiscalCode": ORG, "noticeNumber": "399999999999999999"})
     raw_valid(history)
     assert res.fault.faultCode == "PAA_PAGAMENTO_SCONOSCIUTO"
+
+
+def test_spontaneous_payment(gateway, client):
+    base, key = gateway
+    c, history = client
+    service = {"name": "Diritti di segreteria", "description": "Diritti di segreteria",
+               "category": "9/0101108TS/", "iban": "IT60X0542811101000000123456", "amount": 1230,
+               "properties": [{"name": "pratica", "type": "STRING", "required": True}]}
+    r = requests.put(f"{base}/organizations/{ORG}/services/DIR01", json=service,
+                     headers={"Ocp-Apim-Subscription-Key": key})
+    assert r.status_code == 201, r.text
+    payload = b'<gs:service xmlns:gs="http://PuntoAccessoPSP.spcoop.gov.it/GeneralService"><pratica>AB1234</pratica></gs:service>'
+    svc = c.service
+    res = svc.paDemandPaymentNotice(**caller(), idServizio="DIR01", idSoggettoServizio="00001",
+                                    datiSpecificiServizioRequest=payload)
+    raw_valid(history)
+    assert res.outcome == "OK", res
+    nav = res.qrCode.noticeNumber
+    assert res.qrCode.fiscalCode == ORG
+    assert nav.startswith("302") and len(nav) == 18
+    assert int(nav[:16]) % 93 == int(nav[16:])
+    assert res.paymentList.paymentOptionDescription.amount == decimal.Decimal("12.30")
+    assert res.paymentDescription == "Diritti di segreteria"
+    assert res.companyName == "Comune di Prova"
+
+    qr_code = {"fiscalCode": ORG, "noticeNumber": nav}
+    res = svc.paVerifyPaymentNotice(**caller(), qrCode=qr_code)
+    raw_valid(history)
+    assert res.outcome == "OK"
+    res = svc.paGetPaymentV2(**caller(), qrCode=qr_code, amount=decimal.Decimal("12.30"))
+    raw_valid(history)
+    assert res.outcome == "OK"
+    assert res.data.debtor.uniqueIdentifier.entityUniqueIdentifierValue == "ANONIMO"
+    res = svc.paSendRTV2(**caller(), receipt=receipt(0, "rcpt-zeep-spont", nav=nav))
+    raw_valid(history)
+    assert res.outcome == "OK"
+    got = requests.get(f"{base}/organizations/{ORG}/paymentoptions/{nav}",
+                       headers={"Ocp-Apim-Subscription-Key": key}).json()
+    assert got["status"] == "PO_PAID"
+
+    res = svc.paDemandPaymentNotice(**caller(), idServizio="NOPE1", idSoggettoServizio="00001",
+                                    datiSpecificiServizioRequest=payload)
+    raw_valid(history)
+    assert res.fault.faultCode == "PAA_PAGAMENTO_SCONOSCIUTO"
+    res = svc.paDemandPaymentNotice(**caller(), idServizio="DIR01", idSoggettoServizio="00001",
+                                    datiSpecificiServizioRequest=b"<service/>")
+    raw_valid(history)
+    assert res.fault.faultCode == "PAA_SINTASSI_XSD"
