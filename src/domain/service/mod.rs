@@ -6,6 +6,7 @@
 
 pub mod definition;
 pub mod demand;
+pub mod pattern;
 pub mod payload;
 pub mod values;
 pub mod xsd;
@@ -117,7 +118,9 @@ pub enum AmountSource {
         max: Option<Amount>,
     },
     /// The institution computes it: POST to this URL.
-    Callback { url: String },
+    Callback {
+        url: String,
+    },
 }
 
 /// The account transfers of the service's positions are credited to.
@@ -163,9 +166,38 @@ pub fn is_ncname(name: &str) -> bool {
     let first_ok = bytes
         .next()
         .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_');
-    first_ok
-        && name.len() <= 64
-        && bytes.all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
+    first_ok && name.len() <= 64 && bytes.all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
+}
+
+/// An absolute `http://` or `https://` URL of at most 2048 characters, with a host, no
+/// credentials and no whitespace: where the gateway may POST (callbacks, webhooks).
+pub fn check_http_url(path: &str, url: &str) -> Result<(), DomainError> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    let ok = url.len() <= 2048
+        && rest.is_some_and(|r| {
+            let host = r.split(['/', '?', '#']).next().unwrap_or_default();
+            !host.is_empty() && !host.contains('@') && !r.chars().any(char::is_whitespace)
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(DomainError::invalid(
+            path,
+            format!("'{url}' is not an absolute http(s) URL"),
+        ))
+    }
+}
+
+/// XML white space: space, tab, line feed, carriage return.
+pub(crate) fn is_xml_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r')
+}
+
+/// `value` without surrounding XML white space.
+pub(crate) fn trim_xml(value: &str) -> &str {
+    value.trim_matches(is_xml_space)
 }
 
 impl Service {
