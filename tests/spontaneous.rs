@@ -115,7 +115,10 @@ async fn define(app: &TestApp, id: &str, body: &Value) -> Value {
 
 async fn set_webhook(app: &TestApp, url: &str) -> String {
     let reply = app
-        .put(&format!("/organizations/{ORG_A}/webhook"), &json!({"url": url}))
+        .put(
+            &format!("/organizations/{ORG_A}/webhook"),
+            &json!({"url": url}),
+        )
         .await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     reply.body["secret"].as_str().unwrap().to_owned()
@@ -199,7 +202,11 @@ struct Callback {
     state: Arc<CallbackState>,
 }
 
-async fn answer(state: web::Data<CallbackState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+async fn answer(
+    state: web::Data<CallbackState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
     let signature = req
         .headers()
         .get("X-GPD-Signature")
@@ -253,7 +260,10 @@ impl Callback {
 
 async fn catalog_api(app: TestApp) {
     let created = app
-        .put(&format!("/organizations/{ORG_A}/services/DIR01"), &fixed_service())
+        .put(
+            &format!("/organizations/{ORG_A}/services/DIR01"),
+            &fixed_service(),
+        )
         .await;
     assert_eq!(created.status, 201, "{}", created.body);
     let body = &created.body;
@@ -284,14 +294,19 @@ async fn catalog_api(app: TestApp) {
         .collect();
     assert_eq!(ids, ["DIR01", "DON01"]);
 
-    let one = app.get(&format!("/organizations/{ORG_A}/services/DON01")).await;
+    let one = app
+        .get(&format!("/organizations/{ORG_A}/services/DON01"))
+        .await;
     assert_eq!(one.status, 200);
     assert_eq!(one.body["minAmount"], 100);
     assert_eq!(one.body["maxAmount"], 100000);
 
     // Refusals name the field.
     let bad_id = app
-        .put(&format!("/organizations/{ORG_A}/services/TOOLONG"), &fixed_service())
+        .put(
+            &format!("/organizations/{ORG_A}/services/TOOLONG"),
+            &fixed_service(),
+        )
         .await;
     assert_eq!(bad_id.status, 400);
     assert_eq!(
@@ -301,11 +316,17 @@ async fn catalog_api(app: TestApp) {
     let mut two_sources = donation_service();
     two_sources["amount"] = json!(500);
     let reply = app
-        .put(&format!("/organizations/{ORG_A}/services/BAD01"), &two_sources)
+        .put(
+            &format!("/organizations/{ORG_A}/services/BAD01"),
+            &two_sources,
+        )
         .await;
     assert_eq!(reply.status, 400, "{}", reply.body);
     assert!(
-        reply.body["detail"].as_str().unwrap().starts_with("amount: "),
+        reply.body["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("amount: "),
         "{}",
         reply.body
     );
@@ -343,10 +364,14 @@ async fn catalog_api(app: TestApp) {
         .await;
     assert_eq!(foreign.status, 403);
 
-    let gone = app.delete(&format!("/organizations/{ORG_A}/services/DIR01")).await;
+    let gone = app
+        .delete(&format!("/organizations/{ORG_A}/services/DIR01"))
+        .await;
     assert_eq!(gone.status, 200, "{}", gone.body);
     assert_eq!(gone.body["enabled"], false);
-    let missing = app.get(&format!("/organizations/{ORG_A}/services/NOPE1")).await;
+    let missing = app
+        .get(&format!("/organizations/{ORG_A}/services/NOPE1"))
+        .await;
     assert_eq!(missing.status, 404);
     assert_eq!(
         missing.body["detail"],
@@ -366,7 +391,10 @@ async fn served_xsd_validates_payloads(app: TestApp) {
         (
             "DON01",
             vec![("importo", "25.50"), ("email", "a@b.it")],
-            vec![vec![("importo", "25,50")], vec![("importo", "1"), ("colore", "rosso")]],
+            vec![
+                vec![("importo", "25,50")],
+                vec![("importo", "1"), ("colore", "rosso")],
+            ],
         ),
     ] {
         let reply = app
@@ -442,8 +470,14 @@ async fn fixed_amount_end_to_end(app: TestApp) {
     };
     let option = r.payment_list.unwrap().payment_option_description;
     assert_eq!(option.amount.to_string(), "12.30");
-    assert_eq!(option.detail_description.as_deref(), Some("Diritti di segreteria"));
-    assert_eq!(r.payment_description.as_deref(), Some("Diritti di segreteria"));
+    assert_eq!(
+        option.detail_description.as_deref(),
+        Some("Diritti di segreteria")
+    );
+    assert_eq!(
+        r.payment_description.as_deref(),
+        Some("Diritti di segreteria")
+    );
     assert_eq!(r.fiscal_code_pa.as_deref(), Some(ORG_A));
     assert_eq!(r.company_name.as_deref(), Some("Comune 77777777777"));
     assert_eq!(r.office_name.as_deref(), Some("Ufficio Tributi"));
@@ -473,7 +507,12 @@ async fn fixed_amount_end_to_end(app: TestApp) {
     let feed = app.get(&format!("/organizations/{ORG_A}/events")).await;
     let events = feed.body["events"].as_array().unwrap().clone();
     let types: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
-    assert_eq!(types, ["position.created", "payment.received", "position.paid"], "{}", feed.body);
+    assert_eq!(
+        types,
+        ["position.created", "payment.received", "position.paid"],
+        "{}",
+        feed.body
+    );
     let data = &events[0]["event"]["data"];
     assert_eq!(data["origin"], "spontaneous");
     assert_eq!(data["serviceId"], "DIR01");
@@ -506,7 +545,12 @@ async fn amount_typed_by_the_citizen(app: TestApp) {
                 demand(ORG_A, "DON01", &payload(&fields)),
             )
             .await;
-        assert_eq!(reply.fault_code(), "PAA_SEMANTICA", "{fields:?}: {}", reply.text());
+        assert_eq!(
+            reply.fault_code(),
+            "PAA_SEMANTICA",
+            "{fields:?}: {}",
+            reply.text()
+        );
         let text = description(&reply);
         assert!(text.contains(expected), "{fields:?}: {text}");
     }
@@ -531,7 +575,11 @@ async fn callback_sets_the_amount(app: TestApp) {
     .await;
     let secret = set_webhook(&app, "http://127.0.0.1:9/hooks").await;
     define(&app, "CDS01", &callback_service(&callback.url)).await;
-    let fields = [("targa", "AB123CD"), ("verbale", "123"), ("data", "2026-11-01")];
+    let fields = [
+        ("targa", "AB123CD"),
+        ("verbale", "123"),
+        ("data", "2026-11-01"),
+    ];
     let reply = app
         .soap(
             Some("paDemandPaymentNotice"),
@@ -575,20 +623,35 @@ async fn callback_failures_create_nothing(app: TestApp) {
     let callback = Callback::start(Behaviour::Slow(Duration::from_millis(2000))).await;
     set_webhook(&app, "http://127.0.0.1:9/hooks").await;
     define(&app, "CDS01", &callback_service(&callback.url)).await;
-    let ask = || demand(ORG_A, "CDS01", &payload(&[("targa", "AB123CD"), ("verbale", "7")]));
-    let transfer = |id: &str, amount: i64| {
-        json!({"idTransfer": id, "amount": amount, "remittanceInformation": "x", "category": "9/0101108TS/", "iban": "IT60X0542811101000000123456"})
+    let ask = || {
+        demand(
+            ORG_A,
+            "CDS01",
+            &payload(&[("targa", "AB123CD"), ("verbale", "7")]),
+        )
     };
+    let transfer = |id: &str, amount: i64| json!({"idTransfer": id, "amount": amount, "remittanceInformation": "x", "category": "9/0101108TS/", "iban": "IT60X0542811101000000123456"});
     let started = std::time::Instant::now();
     let slow = app.soap(Some("paDemandPaymentNotice"), ask()).await;
     assert_eq!(slow.fault_code(), "PAA_SYSTEM_ERROR", "{}", slow.text());
-    assert!(description(&slow).contains("no answer within 0.8 s"), "{}", slow.text());
+    assert!(
+        description(&slow).contains("no answer within 0.8 s"),
+        "{}",
+        slow.text()
+    );
     assert!(started.elapsed() < Duration::from_millis(1900));
 
     for (behaviour, code, detail) in [
-        (Behaviour::Answer(500, json!({})), "PAA_SYSTEM_ERROR", "HTTP 500"),
         (
-            Behaviour::Answer(404, json!({"detail": "Nessun verbale 7 per la targa AB123CD"})),
+            Behaviour::Answer(500, json!({})),
+            "PAA_SYSTEM_ERROR",
+            "HTTP 500",
+        ),
+        (
+            Behaviour::Answer(
+                404,
+                json!({"detail": "Nessun verbale 7 per la targa AB123CD"}),
+            ),
             "PAA_PAGAMENTO_SCONOSCIUTO",
             "Nessun verbale 7 per la targa AB123CD",
         ),
@@ -597,15 +660,29 @@ async fn callback_failures_create_nothing(app: TestApp) {
             "PAA_SEMANTICA",
             "Verbale già archiviato",
         ),
-        (Behaviour::Answer(200, json!({"amount": 0})), "PAA_SYSTEM_ERROR", "amount"),
-        (Behaviour::Answer(200, json!({"importo": 10})), "PAA_SYSTEM_ERROR", "invalid answer"),
         (
-            Behaviour::Answer(200, json!({"amount": 600, "transfers": (1..=6).map(|i| transfer(&i.to_string(), 100)).collect::<Vec<_>>()})),
+            Behaviour::Answer(200, json!({"amount": 0})),
+            "PAA_SYSTEM_ERROR",
+            "amount",
+        ),
+        (
+            Behaviour::Answer(200, json!({"importo": 10})),
+            "PAA_SYSTEM_ERROR",
+            "invalid answer",
+        ),
+        (
+            Behaviour::Answer(
+                200,
+                json!({"amount": 600, "transfers": (1..=6).map(|i| transfer(&i.to_string(), 100)).collect::<Vec<_>>()}),
+            ),
             "PAA_SYSTEM_ERROR",
             "transfers[5]",
         ),
         (
-            Behaviour::Answer(200, json!({"amount": 1000, "transfers": [transfer("1", 600), transfer("2", 300)]})),
+            Behaviour::Answer(
+                200,
+                json!({"amount": 1000, "transfers": [transfer("1", 600), transfer("2", 300)]}),
+            ),
             "PAA_SYSTEM_ERROR",
             "the position could not be created",
         ),
@@ -613,7 +690,11 @@ async fn callback_failures_create_nothing(app: TestApp) {
         callback.set(behaviour);
         let reply = app.soap(Some("paDemandPaymentNotice"), ask()).await;
         assert_eq!(reply.fault_code(), code, "{}", reply.text());
-        assert!(description(&reply).contains(detail), "{detail}: {}", reply.text());
+        assert!(
+            description(&reply).contains(detail),
+            "{detail}: {}",
+            reply.text()
+        );
     }
     assert_eq!(positions_count(&app).await, 0);
     let feed = app.get(&format!("/organizations/{ORG_A}/events")).await;
@@ -625,35 +706,81 @@ async fn faults_name_the_problem(app: TestApp) {
     let good = payload(&[("pratica", "AB1234")]);
     let raw = |xml: &str| base64::engine::general_purpose::STANDARD.encode(xml);
     let cases: Vec<(String, &str, &str)> = vec![
-        (demand(ORG_A, "DIR01", "bm90IHhtbA=="), "PAA_SINTASSI_XSD", "datiSpecificiServizioRequest"),
         (
-            demand(ORG_A, "DIR01", &raw(&format!(r#"<!DOCTYPE service [<!ENTITY x "y">]><service xmlns="{GS}"><pratica>&x;</pratica></service>"#))),
+            demand(ORG_A, "DIR01", "bm90IHhtbA=="),
             "PAA_SINTASSI_XSD",
             "datiSpecificiServizioRequest",
         ),
         (
-            demand(ORG_A, "DIR01", &raw(r#"<service xmlns="urn:other"><pratica>AB1234</pratica></service>"#)),
+            demand(
+                ORG_A,
+                "DIR01",
+                &raw(&format!(
+                    r#"<!DOCTYPE service [<!ENTITY x "y">]><service xmlns="{GS}"><pratica>&x;</pratica></service>"#
+                )),
+            ),
             "PAA_SINTASSI_XSD",
             "datiSpecificiServizioRequest",
         ),
-        (demand(ORG_A, "NOPE1", &good), "PAA_PAGAMENTO_SCONOSCIUTO", "NOPE1"),
-        (demand(ORG_A, "DIR01", &payload(&[])), "PAA_SEMANTICA", "pratica"),
-        (demand(ORG_A, "DIR01", &payload(&[("pratica", "ab1234")])), "PAA_SEMANTICA", "pratica"),
-        (demand(ORG_A, "DIR01", &payload(&[("pratica", "AB1234"), ("x", "1")])), "PAA_SEMANTICA", "x"),
-        (demand("12345678901", "DIR01", &good), "PAA_ID_DOMINIO_ERRATO", ""),
         (
-            demand(ORG_A, "DIR01", &good).replace("<idSoggettoServizio>00001", "<idSoggettoServizio>001"),
+            demand(
+                ORG_A,
+                "DIR01",
+                &raw(r#"<service xmlns="urn:other"><pratica>AB1234</pratica></service>"#),
+            ),
+            "PAA_SINTASSI_XSD",
+            "datiSpecificiServizioRequest",
+        ),
+        (
+            demand(ORG_A, "NOPE1", &good),
+            "PAA_PAGAMENTO_SCONOSCIUTO",
+            "NOPE1",
+        ),
+        (
+            demand(ORG_A, "DIR01", &payload(&[])),
+            "PAA_SEMANTICA",
+            "pratica",
+        ),
+        (
+            demand(ORG_A, "DIR01", &payload(&[("pratica", "ab1234")])),
+            "PAA_SEMANTICA",
+            "pratica",
+        ),
+        (
+            demand(
+                ORG_A,
+                "DIR01",
+                &payload(&[("pratica", "AB1234"), ("x", "1")]),
+            ),
+            "PAA_SEMANTICA",
+            "x",
+        ),
+        (
+            demand("12345678901", "DIR01", &good),
+            "PAA_ID_DOMINIO_ERRATO",
+            "",
+        ),
+        (
+            demand(ORG_A, "DIR01", &good)
+                .replace("<idSoggettoServizio>00001", "<idSoggettoServizio>001"),
             "PAA_SINTASSI_XSD",
             "idSoggettoServizio",
         ),
     ];
     for (envelope, code, detail) in cases {
-        let reply = app.soap(Some("paDemandPaymentNotice"), envelope.clone()).await;
+        let reply = app
+            .soap(Some("paDemandPaymentNotice"), envelope.clone())
+            .await;
         assert_eq!(reply.fault_code(), code, "{envelope}\n{}", reply.text());
-        assert!(description(&reply).contains(detail), "{detail}: {}", reply.text());
+        assert!(
+            description(&reply).contains(detail),
+            "{detail}: {}",
+            reply.text()
+        );
     }
     // A disabled service is unknown; the others keep working.
-    app.delete(&format!("/organizations/{ORG_A}/services/DIR01")).await;
+    app.delete(&format!("/organizations/{ORG_A}/services/DIR01"))
+        .await;
     let reply = app
         .soap(Some("paDemandPaymentNotice"), demand(ORG_A, "DIR01", &good))
         .await;
@@ -716,9 +843,17 @@ async fn two_instances_never_share_an_iuv(backend: Backend) {
     let tasks: Vec<_> = (0..60)
         .map(|i| {
             let app = app.clone();
-            let base = if i % 2 == 0 { app.base.clone() } else { second.clone() };
+            let base = if i % 2 == 0 {
+                app.base.clone()
+            } else {
+                second.clone()
+            };
             tokio::spawn(async move {
-                let body = demand(ORG_A, "DIR01", &payload(&[("pratica", &format!("XY{i:04}"))]));
+                let body = demand(
+                    ORG_A,
+                    "DIR01",
+                    &payload(&[("pratica", &format!("XY{i:04}"))]),
+                );
                 let res = app
                     .client
                     .post(format!("{base}/paForNode"))

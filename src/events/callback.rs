@@ -90,8 +90,9 @@ impl Callbacks {
                 .unwrap_or_else(|| format!("HTTP {status}"))
         };
         match status {
-            200 => serde_json::from_slice(&bytes)
-                .map_err(|e| failed(format!("invalid answer: {e}"))),
+            200 => {
+                serde_json::from_slice(&bytes).map_err(|e| failed(format!("invalid answer: {e}")))
+            }
             404 => Err(CallbackError::NothingToPay(detail())),
             422 => Err(CallbackError::Refused(detail())),
             other => Err(failed(format!("HTTP {other}"))),

@@ -16,10 +16,17 @@ use crate::store::{webhooks, Db, StoreError};
 
 fn render(stored: &StoredService) -> Result<Value, StoreError> {
     let mut body = json!({"serviceId": stored.service_id});
-    if let (Value::Object(out), Value::Object(definition)) = (&mut body, stored.definition_json()?) {
+    if let (Value::Object(out), Value::Object(definition)) = (&mut body, stored.definition_json()?)
+    {
         out.extend(definition);
-        out.insert("createdAt".into(), json!(format_datetime(&stored.created_at)));
-        out.insert("updatedAt".into(), json!(format_datetime(&stored.updated_at)));
+        out.insert(
+            "createdAt".into(),
+            json!(format_datetime(&stored.created_at)),
+        );
+        out.insert(
+            "updatedAt".into(),
+            json!(format_datetime(&stored.updated_at)),
+        );
     }
     Ok(body)
 }
@@ -98,7 +105,9 @@ pub async fn get(db: web::Data<Db>, caller: Caller<ServiceIdParam>) -> ApiResult
 pub async fn disable(db: web::Data<Db>, caller: Caller<ServiceIdParam>) -> ApiResult<HttpResponse> {
     let (org, now) = (caller.fiscal_code().clone(), caller.now);
     let ServiceIdParam(id) = caller.params;
-    let stored = db.run(move |c| services::disable(c, &org, &id, now)).await?;
+    let stored = db
+        .run(move |c| services::disable(c, &org, &id, now))
+        .await?;
     Ok(HttpResponse::Ok().json(render(&stored)?))
 }
 

@@ -7,10 +7,14 @@ use std::time::Duration;
 use chrono::NaiveDateTime;
 
 use super::ops::{verify, Outcome};
-use super::xml::{CtQrCodeType, PaDemandPaymentNoticeRequest, PaDemandPaymentNoticeResponse, SoapResponse};
+use super::xml::{
+    CtQrCodeType, PaDemandPaymentNoticeRequest, PaDemandPaymentNoticeResponse, SoapResponse,
+};
 use crate::domain::nodo::NodoFault;
 use crate::domain::service::demand::{price_without_callback, request_hash, Priced};
-use crate::domain::service::{check_values, parse_payload, AmountSource, Service, ServiceId, Values};
+use crate::domain::service::{
+    check_values, parse_payload, AmountSource, Service, ServiceId, Values,
+};
 use crate::domain::{OrgFiscalCode, Organization, Position};
 use crate::events::callback::{CallbackError, Callbacks};
 use crate::rest::model::CallbackRequestModel;
@@ -55,7 +59,11 @@ fn prepare(
     };
     let given = match parse_payload(&r.dati_specifici_servizio_request) {
         Ok(given) => given,
-        Err(e) => return Ok(Err(NodoFault::Syntax(format!("datiSpecificiServizioRequest: {e}")))),
+        Err(e) => {
+            return Ok(Err(NodoFault::Syntax(format!(
+                "datiSpecificiServizioRequest: {e}"
+            ))))
+        }
     };
     let not_offered = || {
         Ok(Err(NodoFault::UnknownService(format!(
@@ -114,18 +122,26 @@ fn prepare(
     }))
 }
 
-async fn ask(callbacks: &Callbacks, checked: &Checked, url: &str, secret: &str) -> Result<Priced, NodoFault> {
+async fn ask(
+    callbacks: &Callbacks,
+    checked: &Checked,
+    url: &str,
+    secret: &str,
+) -> Result<Priced, NodoFault> {
     let request = CallbackRequestModel {
         organization_fiscal_code: checked.org.fiscal_code.to_string(),
         service_id: checked.service.id.to_string(),
         request_id: uuid::Uuid::new_v4().to_string(),
         properties: checked.values.fields.iter().cloned().collect(),
     };
-    let answer = callbacks.ask(url, secret, &request).await.map_err(|e| match e {
-        CallbackError::NothingToPay(detail) => NodoFault::UnknownService(detail),
-        CallbackError::Refused(detail) => NodoFault::Semantic(detail),
-        CallbackError::Failed(detail) => NodoFault::Unavailable(detail),
-    })?;
+    let answer = callbacks
+        .ask(url, secret, &request)
+        .await
+        .map_err(|e| match e {
+            CallbackError::NothingToPay(detail) => NodoFault::UnknownService(detail),
+            CallbackError::Refused(detail) => NodoFault::Semantic(detail),
+            CallbackError::Failed(detail) => NodoFault::Unavailable(detail),
+        })?;
     answer
         .to_priced()
         .map_err(|e| NodoFault::Unavailable(format!("callback {url}: invalid answer: {e}")))
@@ -165,10 +181,12 @@ pub async fn demand(
         Err(fault) => return Ok(Err(fault)),
         Ok(Prepared::Replayed(position)) => return Ok(Ok(response(&position))),
         Ok(Prepared::Priced(checked, priced)) => (checked, priced),
-        Ok(Prepared::Ask(checked, url, secret)) => match ask(callbacks, &checked, &url, &secret).await {
-            Ok(priced) => (checked, priced),
-            Err(fault) => return Ok(Err(fault)),
-        },
+        Ok(Prepared::Ask(checked, url, secret)) => {
+            match ask(callbacks, &checked, &url, &secret).await {
+                Ok(priced) => (checked, priced),
+                Err(fault) => return Ok(Err(fault)),
+            }
+        }
     };
     let created = db
         .run_with_timeout(db_timeout, move |c| {

@@ -33,7 +33,8 @@ impl StoredService {
         let corrupt = |e: String| StoreError::Corrupt(format!("service {}: {e}", self.service_id));
         let draft: ServiceDraft =
             serde_json::from_value(self.definition_json()?).map_err(|e| corrupt(e.to_string()))?;
-        let id = ServiceId::parse("serviceId", &self.service_id).map_err(|e| corrupt(e.to_string()))?;
+        let id =
+            ServiceId::parse("serviceId", &self.service_id).map_err(|e| corrupt(e.to_string()))?;
         draft.validate(id, org).map_err(|e| corrupt(e.to_string()))
     }
 }

@@ -26,22 +26,7 @@ fn new_secret() -> String {
 
 /// Checks a webhook URL: absolute http(s), no credentials, at most 2048 characters.
 pub fn check_url(url: &str) -> Result<(), DomainError> {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"));
-    let ok = url.len() <= 2048
-        && rest.is_some_and(|r| {
-            let host = r.split(['/', '?', '#']).next().unwrap_or_default();
-            !host.is_empty() && !host.contains('@') && !r.chars().any(char::is_whitespace)
-        });
-    if ok {
-        Ok(())
-    } else {
-        Err(DomainError::invalid(
-            "url",
-            format!("'{url}' is not an absolute http(s) URL"),
-        ))
-    }
+    crate::domain::service::check_http_url("url", url)
 }
 
 pub fn get(conn: &mut DbConnection, org: &OrgFiscalCode) -> Result<Option<Webhook>, StoreError> {

@@ -36,6 +36,9 @@ enum Workload {
     SendRtV2,
     /// POST a new position (unique IUPD and IUVs), published.
     RestCreate,
+    /// paDemandPaymentNotice of the fixed-amount service BENCH, each with new properties: every
+    /// request creates (and publishes) a position with a generated IUV.
+    Demand,
     /// GET a random seeded position by IUPD.
     RestGet,
     /// GET the list filtered by a random 7-day due-date window, 20 per page.
@@ -51,6 +54,7 @@ impl Workload {
             Workload::GetPaymentV2 => "get-payment-v2",
             Workload::SendRtV2 => "send-rt-v2",
             Workload::RestCreate => "rest-create",
+            Workload::Demand => "demand",
             Workload::RestGet => "rest-get",
             Workload::RestList => "rest-list",
             Workload::Baseline => "baseline",
@@ -160,6 +164,8 @@ fn mysql_questions(server: &str) -> Option<u64> {
 #[derive(Clone, Copy)]
 enum Expect {
     Status(u16),
+    /// Any 2xx.
+    Success,
     /// HTTP 200 with `<outcome>OK</outcome>`.
     SoapOk,
 }
@@ -217,6 +223,35 @@ fn get_payment_v2_body(i: u64, j: u64) -> String {
         caller(),
         seeded_notice(i, j),
         cents(seeded_amount(i, j))
+    ))
+}
+
+/// The service the demand workload asks for: fixed amount, one property, its own segregation
+/// code (48) so its generated IUVs never meet the seeded ones (02).
+const DEMAND_SERVICE: &str = "BENCH";
+
+fn demand_service_body() -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "name": "Diritti di segreteria (benchmark)",
+        "description": "Diritti di segreteria",
+        "category": "9/0101108TS/",
+        "iban": "IT60X0542811101000000123456",
+        "segregationCode": "48",
+        "amount": 1500,
+        "properties": [{"name": "pratica", "type": "STRING", "required": true, "maxLength": 35}]
+    }))
+    .expect("JSON")
+}
+
+fn demand_body(tag: u64, k: u64) -> String {
+    use base64::Engine;
+    let payload = format!(
+        r#"<service xmlns="http://PuntoAccessoPSP.spcoop.gov.it/GeneralService"><pratica>T{tag}-{k}</pratica></service>"#
+    );
+    envelope(&format!(
+        "<nod:paDemandPaymentNoticeRequest>{}<idServizio>{DEMAND_SERVICE}</idServizio><idSoggettoServizio>00001</idSoggettoServizio><datiSpecificiServizioRequest>{}</datiSpecificiServizioRequest></nod:paDemandPaymentNoticeRequest>",
+        caller(),
+        base64::engine::general_purpose::STANDARD.encode(payload)
     ))
 }
 
@@ -356,6 +391,10 @@ impl Generator {
                     Some(serde_json::to_vec(&body).expect("JSON")),
                     201,
                 )
+            }
+            Workload::Demand => {
+                let k = self.created.fetch_add(1, Ordering::Relaxed);
+                Self::soap("paDemandPaymentNotice", demand_body(self.tag, k))
             }
             Workload::RestGet => {
                 let i = rng.range(self.read_from, self.read_to);
@@ -533,6 +572,7 @@ impl Connection {
                 .to_bytes();
             let ok = match req.expect {
                 Expect::Status(expected) => status == expected,
+                Expect::Success => (200..300).contains(&status),
                 Expect::SoapOk => status == 200 && contains(&body, b"<outcome>OK</outcome>"),
             };
             if ok {
@@ -725,6 +765,22 @@ fn main() {
     if args.workload == Workload::SendRtV2 && run.generator.pay.len() <= args.pay_offset {
         eprintln!("bench-load: the pay pool is empty or spent (--pay-from/--pay-to/--pay-offset)");
         std::process::exit(2);
+    }
+    if args.workload == Workload::Demand {
+        let define = Generator::rest(
+            Method::PUT,
+            format!("/organizations/{ORG}/services/{DEMAND_SERVICE}"),
+            Some(demand_service_body()),
+            0,
+        );
+        let define = Req {
+            expect: Expect::Success,
+            ..define
+        };
+        if let Err(e) = runtime.block_on(Connection { sender: None }.send(&run, define)) {
+            eprintln!("bench-load: cannot define the service {DEMAND_SERVICE}: {e}");
+            std::process::exit(1);
+        }
     }
     let cpu_before: Vec<(String, String, Option<f64>)> = args
         .cpu

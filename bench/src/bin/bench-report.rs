@@ -22,11 +22,12 @@ struct Args {
     fail_on_errors: bool,
 }
 
-const WORKLOADS: [&str; 6] = [
+const WORKLOADS: [&str; 7] = [
     "verify",
     "get-payment-v2",
     "send-rt-v2",
     "rest-create",
+    "demand",
     "rest-get",
     "rest-list",
 ];

@@ -44,7 +44,10 @@ impl Priced {
 
 /// The price of a demand when the service fixes it or the citizen typed it; `None` when the
 /// institution's callback must be asked.
-pub fn price_without_callback(service: &Service, values: &Values) -> Result<Option<Priced>, DomainError> {
+pub fn price_without_callback(
+    service: &Service,
+    values: &Values,
+) -> Result<Option<Priced>, DomainError> {
     match &service.amount {
         AmountSource::Fixed(amount) => Ok(Some(Priced::amount(*amount))),
         AmountSource::Property { name, .. } => values
@@ -145,7 +148,9 @@ pub fn position_input(
             iuv,
             nav: Some(nav),
             amount: priced.amount,
-            description: priced.description.unwrap_or_else(|| service.description.clone()),
+            description: priced
+                .description
+                .unwrap_or_else(|| service.description.clone()),
             is_partial_payment: false,
             due_date: priced
                 .due_date

@@ -232,7 +232,8 @@ impl Service {
             .properties
             .iter()
             .map(|p| {
-                let mut o = json!({"name": p.name, "type": p.kind.as_str(), "required": p.required});
+                let mut o =
+                    json!({"name": p.name, "type": p.kind.as_str(), "required": p.required});
                 for (k, value) in [
                     ("pattern", json!(p.pattern)),
                     ("maxLength", json!(p.max_length)),

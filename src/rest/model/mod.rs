@@ -9,8 +9,8 @@ mod json;
 mod request;
 mod response;
 
-pub use callback::{CallbackAnswerModel, CallbackRequestModel};
 pub use beneficiary::{BeneficiaryModel, StampModel};
+pub use callback::{CallbackAnswerModel, CallbackRequestModel};
 pub use debtor::{DebtorModel, DebtorTypeModel};
 pub(crate) use input::{check_iban, payment_from_pay_model};
 pub use json::parse_json;
