@@ -19,6 +19,7 @@ macro_rules! insert_rows {
 
 pub mod bulk;
 pub mod events;
+pub mod iuvs;
 pub mod models;
 pub mod orgs;
 pub mod positions;

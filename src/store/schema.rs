@@ -123,7 +123,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     stations,
     receipts,
     webhooks,
-    events
+    events,
+    iuv_sequences
 );
 
 diesel::table! {
@@ -188,5 +189,13 @@ diesel::table! {
         delivered_at -> Nullable<Timestamp>,
         last_status -> Nullable<Integer>,
         last_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    iuv_sequences (organization_fiscal_code, segregation_code) {
+        organization_fiscal_code -> Text,
+        segregation_code -> Text,
+        next_value -> BigInt,
     }
 }
