@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use common::{iuv, option, position, TestApp, ORG_A};
 use gpd_gateway::domain::notice::has_valid_check_digits;
 use gpd_gateway::domain::{self, NoticeNumber, OrgFiscalCode, Organization, SegregationCode};
-use gpd_gateway::store::{self, orgs, DatabaseUrl};
+use gpd_gateway::store::{self, iuvs, orgs, DatabaseUrl, StoreError};
 use serde_json::{json, Value};
 
 const ORG_0: &str = "10000000000";
@@ -471,7 +471,39 @@ async fn two_instances_share_the_counter(app: TestApp) {
     handle.stop(true).await;
 }
 
+/// The store interface: `allocate` inside a transaction (a rollback gives the value back),
+/// `allocate_now` on its own.
+async fn store_allocate_runs_in_a_transaction(app: TestApp) {
+    register(&app, ORG_3, 3, None, &["02", "03"]);
+    let mut conn = store::connect_single(&DatabaseUrl::parse(&app.database_url).unwrap()).unwrap();
+    let org = orgs::find_org(&mut conn, ORG_3).unwrap().unwrap();
+    let code = SegregationCode::parse("c", "02").unwrap();
+    let outside = iuvs::allocate(&mut conn, &org, Some(&code));
+    assert!(
+        matches!(outside, Err(StoreError::Database(_))),
+        "{outside:?}"
+    );
+    let rolled_back: Result<(), StoreError> = store::write_tx(&mut conn, |c| {
+        let (first, nav) = iuvs::allocate(c, &org, Some(&code))?;
+        assert_eq!(
+            (first.as_str(), nav.as_str()),
+            (iuv(1).as_str(), format!("3{}", iuv(1)).as_str())
+        );
+        assert_eq!(iuvs::allocate(c, &org, Some(&code))?.0.as_str(), iuv(2));
+        Err(StoreError::Conflict("roll back".to_owned()))
+    });
+    assert!(rolled_back.is_err());
+    let (again, _) = iuvs::allocate_now(&mut conn, &org, Some(&code)).unwrap();
+    assert_eq!(again.as_str(), iuv(1));
+    let several = iuvs::allocate_now(&mut conn, &org, None).unwrap_err();
+    assert_eq!(
+        several.to_string(),
+        "segregationCode: required: the organization has several segregation codes: 02, 03"
+    );
+}
+
 both_backends!(
+    store_allocate_runs_in_a_transaction,
     shapes_per_aux_digit,
     segregation_code_rules,
     concurrent_requests_get_distinct_iuvs,
