@@ -182,7 +182,7 @@ async fn segregation_code_rules(app: TestApp) {
     assert_eq!(status, 400);
     assert_eq!(
         reply,
-        bad_request("segregationCode: the organization (aux digit 3) has no segregation code to generate IUVs with: configure one with `gpd-gateway org update --segregation-code NN`")
+        bad_request("segregationCode: the organization (aux digit 3) has no segregation code to generate IUVs with: configure one with `gpd-gateway org update --fiscal-code 77777777777 --segregation-code NN`")
     );
     // Aux digits 0 to 2 have no segregation code.
     let k1 = register(&app, ORG_1, 1, None, &[]);

@@ -39,8 +39,6 @@ fn code_list(codes: &[SegregationCode]) -> String {
         .join(", ")
 }
 
-const CONFIGURE: &str = "configure one with `gpd-gateway org update --segregation-code NN`";
-
 impl IuvScheme {
     /// The scheme of `org`'s generated IUVs, with the segregation code `asked` for (aux digit 3
     /// only). With none asked, the institution's only code is used; errors name `field`.
@@ -50,13 +48,17 @@ impl IuvScheme {
         asked: Option<&SegregationCode>,
     ) -> Result<Self, DomainError> {
         let codes = &org.segregation_codes;
+        let configure = format!(
+            "configure one with `gpd-gateway org update --fiscal-code {} --segregation-code NN`",
+            org.fiscal_code
+        );
         let code = match (org.aux_digit, asked) {
             (3, Some(asked)) if codes.contains(asked) => asked.as_str().to_owned(),
             (3, Some(asked)) if codes.is_empty() => {
                 return Err(DomainError::invalid(
                     field,
                     format!(
-                        "'{asked}' is not a segregation code of the organization, which has none: {CONFIGURE}"
+                        "'{asked}' is not a segregation code of the organization, which has none: {configure}"
                     ),
                 ))
             }
@@ -75,7 +77,7 @@ impl IuvScheme {
                     return Err(DomainError::invalid(
                         field,
                         format!(
-                            "the organization (aux digit 3) has no segregation code to generate IUVs with: {CONFIGURE}"
+                            "the organization (aux digit 3) has no segregation code to generate IUVs with: {configure}"
                         ),
                     ))
                 }

@@ -131,11 +131,11 @@ fn segregation_code_rules() {
     let none = org(3, None, &[]);
     assert_eq!(
         message(IuvScheme::resolve(&none, SEGREGATION_FIELD, None).unwrap_err()),
-        "segregationCode: the organization (aux digit 3) has no segregation code to generate IUVs with: configure one with `gpd-gateway org update --segregation-code NN`"
+        "segregationCode: the organization (aux digit 3) has no segregation code to generate IUVs with: configure one with `gpd-gateway org update --fiscal-code 77777777777 --segregation-code NN`"
     );
     assert!(
         message(IuvScheme::resolve(&none, SEGREGATION_FIELD, Some(&code("00"))).unwrap_err())
-            .contains("gpd-gateway org update --segregation-code")
+            .contains("gpd-gateway org update --fiscal-code 77777777777 --segregation-code NN")
     );
     for aux_org in [
         org(0, Some("01"), &[]),
