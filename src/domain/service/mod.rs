@@ -116,9 +116,7 @@ pub enum AmountSource {
         max: Option<Amount>,
     },
     /// The institution computes it: POST to this URL.
-    Callback {
-        url: String,
-    },
+    Callback { url: String },
 }
 
 /// The account transfers of the service's positions are credited to.
@@ -164,5 +162,7 @@ pub fn is_ncname(name: &str) -> bool {
     let first_ok = bytes
         .next()
         .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_');
-    first_ok && name.len() <= 64 && bytes.all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
+    first_ok
+        && name.len() <= 64
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
 }
