@@ -4,6 +4,7 @@ pub mod error;
 pub mod events;
 pub mod fields;
 pub mod ids;
+pub mod iuv;
 pub mod money;
 pub mod nodo;
 pub mod notice;
@@ -22,6 +23,7 @@ pub use fields::{
     Text255, Text35, Text70,
 };
 pub use ids::{Iupd, Iuv, NoticeNumber, OrgFiscalCode, SegregationCode, TransferId};
+pub use iuv::{IuvScheme, NewPosition, PendingIuvs};
 pub use money::Amount;
 pub use org::Organization;
 pub use position::*;

@@ -10,7 +10,8 @@ fn mod93(digits: &str) -> u32 {
         .fold(0u32, |acc, b| (acc * 10 + u32::from(b - b'0')) % 93)
 }
 
-/// Check digits (2) for aux digit 3: mod 93 of `3` + segregation code + 13-digit IUV base.
+/// Check digits (2): mod 93 of the aux digit followed by `prefix_and_base` (for aux digit 3:
+/// `3` + segregation code + 13-digit IUV base).
 pub fn check_digits(aux_digit: u8, prefix_and_base: &str) -> String {
     format!("{:02}", mod93(&format!("{aux_digit}{prefix_and_base}")))
 }

@@ -2,6 +2,7 @@
 
 pub mod caller;
 pub mod events;
+pub mod iuvs;
 pub mod model;
 pub mod openapi;
 pub mod params;

@@ -9,6 +9,7 @@ use super::events::{
     self, EventDocument, EventFeed, EventModel, ReceiptModel, ReceiptsPage, WebhookModel,
     WebhookUpdateModel,
 };
+use super::iuvs::{self, GeneratedIuvModel, IuvRequestModel};
 use super::model::*;
 use super::{positions, services, system};
 
@@ -92,6 +93,7 @@ impl Modify for Problems {
         positions::create, positions::create_bulk, positions::list, positions::get, positions::update, positions::delete,
         positions::publish, positions::invalidate, positions::replace_iban,
         positions::get_by_iuv, positions::get_option, positions::pay, positions::paid_by_ec, positions::report_transfer, positions::notification_fee,
+        iuvs::generate,
         events::get_webhook, events::put_webhook, events::delete_webhook, events::rotate_secret,
         events::feed, events::redeliver, events::list_receipts, events::get_receipt,
         services::put, services::list, services::get, services::disable, services::xsd,
@@ -102,6 +104,7 @@ impl Modify for Problems {
         PaymentsWithDebtorInfoModelResponse, PaymentPositionsInfo, PageInfo, AlreadyPaidPaymentOptionModel, MultiplePaymentPositionModel, NotificationFeeUpdateModel,
         PayPaymentOptionModel, UpdateTransferIbanMassiveModel, UpdateTransferIbanMassiveResponse, AppInfo, ProblemJson,
         WebhookModel, WebhookUpdateModel, EventModel, EventFeed, EventDocument, ReceiptModel, ReceiptsPage,
+        IuvRequestModel, GeneratedIuvModel,
     )),
     modifiers(&ApiKeyScheme, &Problems),
 )]

@@ -48,6 +48,9 @@ fn option_reply(position: &Position, index: usize) -> HttpResponse {
 }
 
 /// Create a debt position.
+///
+/// A payment option without `iuv` (and `nav`) gets a generated IUV and notice number, as from
+/// `POST .../iuvs`, in the transaction that stores it (an extension of GPD's API).
 #[utoipa::path(post, path = "/organizations/{organizationfiscalcode}/debtpositions", tag = "Debt positions",
     params(("organizationfiscalcode" = String, Path), ("toPublish" = Option<bool>, Query, description = "publish at once (case-insensitive)")),
     request_body = PaymentPositionModel,
@@ -62,7 +65,7 @@ pub async fn create(
         now,
         params: ToPublish(to_publish),
     } = caller;
-    let input = parse_json::<PaymentPositionModel>(&body)?.to_input()?;
+    let input = parse_json::<PaymentPositionModel>(&body)?.to_new_input(&org)?;
     let position = db
         .run(move |c| store::create(c, &org, input, now, to_publish))
         .await?;
@@ -96,7 +99,7 @@ pub async fn create_bulk(
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            p.to_input()
+            p.to_new_input(&org)
                 .map_err(|e| e.within(&format!("paymentPositions[{i}]")))
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -478,6 +481,7 @@ pub fn org_routes(scope: actix_web::Scope) -> actix_web::Scope {
         )
         .service(resource("/debtpositions/transfers", "PATCH").patch(replace_iban))
         .service(resource("/debtpositions/bulk", "POST").post(create_bulk))
+        .service(resource("/iuvs", "POST").post(super::iuvs::generate))
         .service(
             resource("/debtpositions/{iupd}", "GET, PUT, DELETE")
                 .get(get)

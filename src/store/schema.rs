@@ -123,7 +123,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     stations,
     receipts,
     webhooks,
-    events
+    events,
+    iuv_sequences
 );
 
 diesel::table! {
@@ -210,5 +211,13 @@ diesel::table! {
         request_hash -> Text,
         iupd -> Text,
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    iuv_sequences (organization_fiscal_code, segregation_code) {
+        organization_fiscal_code -> Text,
+        segregation_code -> Text,
+        next_value -> BigInt,
     }
 }

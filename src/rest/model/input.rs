@@ -4,10 +4,12 @@
 use super::request::{
     MetadataModel, PayPaymentOptionModel, PaymentOptionModel, PaymentPositionModel, TransferModel,
 };
+use std::collections::HashSet;
+
 use crate::domain::{
-    Amount, DomainError, Iban, Iupd, Iuv, Metadata, NoticeNumber, OptionInput, OrgFiscalCode,
-    PaymentDetails, PositionInput, Text, Text140, Text255, Text35, Text70, TransferId,
-    TransferInput,
+    Amount, DomainError, Iban, Iupd, Iuv, IuvScheme, Metadata, NewPosition, NoticeNumber,
+    OptionInput, OrgFiscalCode, Organization, PaymentDetails, PendingIuvs, PositionInput, Text,
+    Text140, Text255, Text35, Text70, TransferId, TransferInput,
 };
 
 pub(super) fn metadata(
@@ -50,11 +52,11 @@ impl TransferModel {
 }
 
 impl PaymentOptionModel {
-    fn to_input(&self, path: &str) -> Result<OptionInput, DomainError> {
+    fn to_input(&self, path: &str, iuv: Iuv) -> Result<OptionInput, DomainError> {
         let transfers = self.transfer.as_deref().unwrap_or_default();
         let at = |field: &str| format!("{path}.{field}");
         Ok(OptionInput {
-            iuv: Iuv::parse(&at("iuv"), &self.iuv)?,
+            iuv,
             nav: given(&self.nav)
                 .map(|nav| NoticeNumber::parse(&at("nav"), nav))
                 .transpose()?,
@@ -71,11 +73,84 @@ impl PaymentOptionModel {
                 .collect::<Result<_, _>>()?,
         })
     }
+
+    /// The IUV given, checked.
+    fn given_iuv(&self, path: &str) -> Result<Option<Iuv>, DomainError> {
+        self.iuv
+            .as_deref()
+            .map(|iuv| Iuv::parse(&format!("{path}.iuv"), iuv))
+            .transpose()
+    }
 }
 
 impl PaymentPositionModel {
-    /// Checks every field and builds the domain input; errors name the offending field.
+    /// Checks every field and builds the domain input; errors name the offending field. Every
+    /// option must have its `iuv` (update).
     pub fn to_input(&self) -> Result<PositionInput, DomainError> {
+        self.to_input_with(|_, path, option| {
+            let iuv = option
+                .given_iuv(path)?
+                .ok_or_else(|| DomainError::invalid(format!("{path}.iuv"), "is required"))?;
+            option.to_input(path, iuv)
+        })
+    }
+
+    /// The input of a create: an option without `iuv` (nor `nav`) is left pending, to get a
+    /// generated IUV when the position is stored; until then it holds a stand-in that the
+    /// domain rules accept. The segregation code is the institution's only one.
+    pub fn to_new_input(&self, org: &Organization) -> Result<NewPosition, DomainError> {
+        let mut scheme: Option<IuvScheme> = None;
+        let mut pending = Vec::new();
+        let mut input = self.to_input_with(|i, path, option| {
+            let iuv = match option.given_iuv(path)? {
+                Some(iuv) => iuv,
+                None => {
+                    let field = format!("{path}.iuv");
+                    if given(&option.nav).is_some() {
+                        return Err(DomainError::invalid(
+                            field,
+                            "is required when nav is given (without both, the gateway generates both)",
+                        ));
+                    }
+                    let scheme = match &mut scheme {
+                        Some(scheme) => scheme,
+                        empty => empty.insert(IuvScheme::resolve(org, &field, None)?),
+                    };
+                    pending.push(i);
+                    scheme.generate(scheme.max_counter())?.0
+                }
+            };
+            option.to_input(path, iuv)
+        })?;
+        let Some(scheme) = scheme else {
+            return Ok(input.into());
+        };
+        let taken: HashSet<String> = input
+            .options
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !pending.contains(i))
+            .flat_map(|(_, o)| {
+                let nav = o.nav.as_ref().map(|n| n.to_string());
+                std::iter::once(o.iuv.to_string()).chain(nav)
+            })
+            .collect();
+        for (&i, stand_in) in pending.iter().zip(scheme.stand_ins(pending.len(), &taken)) {
+            input.options[i].iuv = stand_in;
+        }
+        Ok(NewPosition {
+            input,
+            pending: Some(PendingIuvs {
+                scheme,
+                options: pending,
+            }),
+        })
+    }
+
+    fn to_input_with(
+        &self,
+        mut option: impl FnMut(usize, &str, &PaymentOptionModel) -> Result<OptionInput, DomainError>,
+    ) -> Result<PositionInput, DomainError> {
         let options = self.payment_option.as_deref().unwrap_or_default();
         Ok(PositionInput {
             iupd: Iupd::parse("iupd", &self.iupd)?,
@@ -88,7 +163,7 @@ impl PaymentPositionModel {
             options: options
                 .iter()
                 .enumerate()
-                .map(|(i, o)| o.to_input(&format!("paymentOption[{i}]")))
+                .map(|(i, o)| option(i, &format!("paymentOption[{i}]"), o))
                 .collect::<Result<_, _>>()?,
         })
     }

@@ -42,7 +42,10 @@ pub struct TransferModel {
 pub struct PaymentOptionModel {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nav: Option<String>,
-    pub iuv: String,
+    /// Required on update. On create (an extension of GPD's API), an option without `iuv` (and
+    /// without `nav`) gets one generated from the institution's counter.
+    #[serde(default)]
+    pub iuv: Option<String>,
     /// Euro-cents, at least 1; equal to the sum of the transfers.
     #[serde(deserialize_with = "cents::deserialize")]
     pub amount: i64,

@@ -37,7 +37,7 @@ impl PaymentOptionModel {
     fn from_domain(o: &PaymentOption) -> Self {
         PaymentOptionModel {
             nav: Some(o.nav.to_string()),
-            iuv: o.iuv.to_string(),
+            iuv: Some(o.iuv.to_string()),
             amount: o.amount.cents(),
             description: o.description.to_string(),
             is_partial_payment: o.is_partial_payment,

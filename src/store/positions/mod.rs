@@ -9,13 +9,15 @@ mod rw;
 mod status;
 mod transitions;
 
+use std::collections::HashSet;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{payment_options as po, payment_positions as pp, transfers as tr};
-use super::{write_tx, DbConnection, StoreError};
+use super::{iuvs, write_tx, DbConnection, StoreError};
 use crate::domain::{
-    Amount, DomainError, Iupd, OptionStatus, OrgFiscalCode, Organization, PayOutcome,
+    Amount, DomainError, Iupd, NewPosition, OptionStatus, OrgFiscalCode, Organization, PayOutcome,
     PaymentDetails, Position, PositionInput, PositionStatus, Replay, TransferId,
 };
 pub use list::{list, ListFilter, OrderBy, Page};
@@ -38,16 +40,25 @@ fn found(id: Option<i64>, message: impl FnOnce() -> String) -> Result<i64, Store
     id.ok_or_else(|| StoreError::Domain(DomainError::NotFound(message())))
 }
 
-/// Stores a new position; a taken IUPD, IUV or notice number is refused as a duplicate.
+/// Stores a new position; a taken IUPD, IUV or notice number is refused as a duplicate. Options
+/// pending an IUV ([`NewPosition::pending`]) get generated ones in the same transaction, once
+/// every domain rule has passed.
 pub fn create(
     conn: &mut DbConnection,
     org: &Organization,
-    input: PositionInput,
+    input: impl Into<NewPosition>,
     now: NaiveDateTime,
     to_publish: bool,
 ) -> Result<Position, StoreError> {
+    let NewPosition { input, pending } = input.into();
     let mut position = Position::create(org, input, now, to_publish)?;
-    let id = write_tx(conn, |c| insert_position(c, &position))?;
+    let id = write_tx(conn, |c| {
+        if let Some(pending) = &pending {
+            let taken = pending.taken(&position);
+            iuvs::assign_pending(c, &org.fiscal_code, pending, &taken, &mut position)?;
+        }
+        insert_position(c, &position)
+    })?;
     position.id = Some(id);
     Ok(position)
 }
@@ -58,10 +69,11 @@ pub(crate) fn insert_new(c: &mut DbConnection, position: &Position) -> Result<i6
 }
 
 /// Stores several positions in one transaction: all or none. Errors name the position index.
-pub fn create_many(
+/// Generated IUVs avoid those given by hand anywhere in the batch.
+pub fn create_many<T: Into<NewPosition>>(
     conn: &mut DbConnection,
     org: &Organization,
-    inputs: Vec<PositionInput>,
+    inputs: Vec<T>,
     now: NaiveDateTime,
     to_publish: bool,
 ) -> Result<usize, StoreError> {
@@ -75,15 +87,33 @@ pub fn create_many(
             other => other,
         }
     };
-    let positions = inputs
+    let mut positions = inputs
         .into_iter()
         .enumerate()
         .map(|(i, input)| {
-            Position::create(org, input, now, to_publish).map_err(|e| at(i)(e.into()))
+            let NewPosition { input, pending } = input.into();
+            Position::create(org, input, now, to_publish)
+                .map(|p| (p, pending))
+                .map_err(|e| at(i)(e.into()))
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let taken: HashSet<String> = positions
+        .iter()
+        .flat_map(|(p, pending)| match pending {
+            Some(pending) => pending.taken(p),
+            None => p
+                .options
+                .iter()
+                .flat_map(|o| [o.iuv.to_string(), o.nav.to_string()])
+                .collect(),
+        })
+        .collect();
     write_tx(conn, |c| {
-        for (i, position) in positions.iter().enumerate() {
+        for (i, (position, pending)) in positions.iter_mut().enumerate() {
+            if let Some(pending) = pending {
+                iuvs::assign_pending(c, &org.fiscal_code, pending, &taken, position)
+                    .map_err(at(i))?;
+            }
             insert_position(c, position).map_err(at(i))?;
         }
         Ok(positions.len())
