@@ -488,9 +488,12 @@ async fn fixed_amount_end_to_end(app: TestApp) {
         .await;
     assert_eq!(created.status, 200, "{}", created.body);
     assert_eq!(created.body["status"], "VALID");
-    assert_eq!(created.body["fiscalCode"], "ANONIMO");
-    assert_eq!(created.body["fullName"], "ANONIMO");
     assert_eq!(created.body["type"], "F");
+    let with_debtor = app
+        .get(&format!("/organizations/{ORG_A}/paymentoptions/{nav}"))
+        .await;
+    assert_eq!(with_debtor.body["fiscalCode"], "ANONIMO", "{}", with_debtor.body);
+    assert_eq!(with_debtor.body["fullName"], "ANONIMO");
     let transfer = &created.body["paymentOption"][0]["transfer"][0];
     assert_eq!(transfer["amount"], 1230);
     assert_eq!(transfer["category"], "9/0101108TS/");
@@ -635,7 +638,7 @@ async fn callback_failures_create_nothing(app: TestApp) {
     let slow = app.soap(Some("paDemandPaymentNotice"), ask()).await;
     assert_eq!(slow.fault_code(), "PAA_SYSTEM_ERROR", "{}", slow.text());
     assert!(
-        description(&slow).contains("no answer within 0.8 s"),
+        description(&slow).contains("timed out after 0.8 s"),
         "{}",
         slow.text()
     );

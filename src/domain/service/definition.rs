@@ -183,7 +183,8 @@ fn segregation_code(
                 known()
             ),
         )),
-        None => Ok(None),
+        // The only code, written down: the service keeps it if the institution gets more.
+        None => Ok(org.segregation_codes.first().cloned()),
     }
 }
 

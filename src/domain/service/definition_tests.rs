@@ -179,7 +179,7 @@ fn segregation_code_follows_the_institution() {
         "segregationCode: '3' is not a segregation code (2 digits)"
     );
     let one = org(3, &["07"]);
-    assert_eq!(code(base(), &one), Ok(None));
+    assert_eq!(code(base(), &one), Ok(Some("07".into())));
     assert_eq!(
         code(with(json!({"segregationCode": "07"})), &one),
         Ok(Some("07".into()))
