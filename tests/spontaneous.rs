@@ -882,6 +882,69 @@ async fn two_instances_never_share_an_iuv(backend: Backend) {
     handle.stop(true).await;
 }
 
+/// The callback handler of the README, run as it is printed there.
+async fn readme_callback_handler(app: TestApp) {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let start = readme
+        .find("<!-- callback-handler -->")
+        .expect("handler marker in README");
+    let code = &readme[start..];
+    let code = &code[code.find("```python\n").unwrap() + 10..];
+    let code = &code[..code.find("```").unwrap()];
+    let secret = set_webhook(&app, "http://127.0.0.1:9/hooks").await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut handler = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(code)
+        .env("GPD_WEBHOOK_SECRET", &secret)
+        .env("PORT", port.to_string())
+        .spawn()
+        .unwrap();
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    define(
+        &app,
+        "CDS01",
+        &callback_service(&format!("http://127.0.0.1:{port}/amount")),
+    )
+    .await;
+    let known = app
+        .soap(
+            Some("paDemandPaymentNotice"),
+            demand(ORG_A, "CDS01", &payload(&[("targa", "AB123CD"), ("verbale", "123")])),
+        )
+        .await;
+    let nav = notice_of(&known);
+    let SoapResponse::DemandPaymentNotice(r) = known.response() else {
+        unreachable!()
+    };
+    let option = r.payment_list.unwrap().payment_option_description;
+    assert_eq!(option.amount.to_string(), "42.00");
+    assert_eq!(option.detail_description.as_deref(), Some("Verbale 123"));
+    assert!(nav.starts_with("307"));
+    let unknown = app
+        .soap(
+            Some("paDemandPaymentNotice"),
+            demand(ORG_A, "CDS01", &payload(&[("targa", "AB123CD"), ("verbale", "999")])),
+        )
+        .await;
+    assert_eq!(unknown.fault_code(), "PAA_PAGAMENTO_SCONOSCIUTO");
+    assert_eq!(
+        description(&unknown),
+        "Nessun verbale 999 per la targa AB123CD"
+    );
+    handler.kill().unwrap();
+    handler.wait().unwrap();
+}
+
 macro_rules! with_app {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -910,6 +973,7 @@ with_app!(
     faults_name_the_problem,
     repeated_demand_answers_the_same_notice,
     concurrent_demands_get_distinct_notices,
+    readme_callback_handler,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
