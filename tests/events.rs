@@ -634,26 +634,8 @@ async fn receipts_api(app: TestApp) {
     );
 }
 
-/// One test per backend for each function taking a `TestApp` with fast retries.
-macro_rules! with_app {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() { super::$name(super::app(super::Backend::Sqlite).await).await }
-            )*
-        }
-        #[cfg(feature = "mysql")]
-        mod mysql {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() { super::$name(super::app(super::Backend::Mysql).await).await }
-            )*
-        }
-    };
-}
-
-with_app!(
+both_backends!(
+    setup = super::app;
     payment_event_is_signed_and_complete,
     retries_until_the_endpoint_recovers,
     gone_disables_the_webhook,

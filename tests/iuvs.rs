@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use common::{iuv, option, position, TestApp, ORG_A};
 use gpd_gateway::domain::notice::has_valid_check_digits;
-use gpd_gateway::domain::{self, NoticeNumber, OrgFiscalCode, Organization, SegregationCode};
+use gpd_gateway::domain::{NoticeNumber, SegregationCode};
 use gpd_gateway::store::{self, iuvs, orgs, DatabaseUrl, StoreError};
 use serde_json::{json, Value};
 
@@ -21,24 +21,7 @@ const ORG_3X: &str = "34343434343";
 
 /// Registers an institution with this configuration; returns its API key.
 fn register(app: &TestApp, fc: &str, aux: u8, app_code: Option<&str>, codes: &[&str]) -> String {
-    let mut conn = store::connect_single(&DatabaseUrl::parse(&app.database_url).unwrap()).unwrap();
-    let codes = codes
-        .iter()
-        .map(|c| SegregationCode::parse("code", c).unwrap())
-        .collect();
-    let org = Organization::new(
-        OrgFiscalCode::parse("fc", fc).unwrap(),
-        &format!("Comune {fc}"),
-        None,
-        aux,
-        app_code,
-        codes,
-    )
-    .unwrap();
-    orgs::add_org(&mut conn, &org, domain::now()).unwrap();
-    orgs::create_key(&mut conn, &org.fiscal_code, domain::now())
-        .unwrap()
-        .secret
+    common::register_with(&app.database_url, fc, aux, app_code, codes)
 }
 
 async fn post(

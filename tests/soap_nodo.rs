@@ -554,7 +554,10 @@ async fn bad_messages_never_fail_the_server(app: TestApp) {
     assert!(code.starts_with("PAA_"), "{code}");
     // `<service/>` without the GeneralService namespace is not a service payload.
     let demand = String::from_utf8(demand_for_us()).unwrap();
-    assert_eq!(app.soap(None, demand).await.fault_code(), "PAA_SINTASSI_XSD");
+    assert_eq!(
+        app.soap(None, demand).await.fault_code(),
+        "PAA_SINTASSI_XSD"
+    );
     // Official fixtures are answered with schema-valid replies.
     for fixture in [
         "tests/fixtures/soap/reference/gpdpay-it-paVerifyPaymentNoticeReq-defaultns.xml",

@@ -154,36 +154,6 @@ async fn positions_count(app: &TestApp) -> i64 {
     list.body["page_info"]["items_found"].as_i64().unwrap()
 }
 
-/// `xmllint --schema` with a schema given as text; `Ok` when xmllint is missing and not required.
-fn xmllint_text(schema: &str, document: &[u8]) -> Result<(), String> {
-    use std::io::Write;
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("service.xsd");
-    std::fs::write(&path, schema).unwrap();
-    let spawned = std::process::Command::new("xmllint")
-        .args(["--noout", "--nonet", "--schema"])
-        .arg(&path)
-        .arg("-")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn();
-    let mut child = match spawned {
-        Ok(child) => child,
-        Err(e) if std::env::var("GPD_REQUIRE_XMLLINT").as_deref() == Ok("1") => {
-            panic!("xmllint is required: {e}")
-        }
-        Err(_) => return Ok(()),
-    };
-    child.stdin.take().unwrap().write_all(document).unwrap();
-    let out = child.wait_with_output().unwrap();
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
-    }
-}
-
 // --- a callback inside the test ------------------------------------------------------------
 
 #[derive(Clone)]
@@ -398,12 +368,7 @@ async fn served_xsd_validates_payloads(app: TestApp) {
         ),
     ] {
         let reply = app
-            .send(
-                reqwest::Method::GET,
-                &format!("/organizations/{ORG_A}/services/{id}/xsd"),
-                Some(&app.key_a),
-                None,
-            )
+            .get(&format!("/organizations/{ORG_A}/services/{id}/xsd"))
             .await;
         assert_eq!(reply.status, 200);
         assert_eq!(
@@ -416,12 +381,14 @@ async fn served_xsd_validates_payloads(app: TestApp) {
                 .decode(payload(p))
                 .unwrap()
         };
-        xmllint_text(&schema, &decode(&good)).unwrap_or_else(|e| {
-            panic!("{id}: good payload refused: {e}\n{schema}");
-        });
+        common::xsd::xmllint_text(&schema, &decode(&good))
+            .unwrap_or(Ok(()))
+            .unwrap_or_else(|e| {
+                panic!("{id}: good payload refused: {e}\n{schema}");
+            });
         for b in bad {
             assert!(
-                xmllint_text(&schema, &decode(&b)).is_err(),
+                common::xsd::xmllint_text(&schema, &decode(&b)).is_none_or(|r| r.is_err()),
                 "{id}: bad payload {b:?} accepted"
             );
         }
@@ -492,7 +459,11 @@ async fn fixed_amount_end_to_end(app: TestApp) {
     let with_debtor = app
         .get(&format!("/organizations/{ORG_A}/paymentoptions/{nav}"))
         .await;
-    assert_eq!(with_debtor.body["fiscalCode"], "ANONIMO", "{}", with_debtor.body);
+    assert_eq!(
+        with_debtor.body["fiscalCode"], "ANONIMO",
+        "{}",
+        with_debtor.body
+    );
     assert_eq!(with_debtor.body["fullName"], "ANONIMO");
     let transfer = &created.body["paymentOption"][0]["transfer"][0];
     assert_eq!(transfer["amount"], 1230);
@@ -919,7 +890,11 @@ async fn readme_callback_handler(app: TestApp) {
     let known = app
         .soap(
             Some("paDemandPaymentNotice"),
-            demand(ORG_A, "CDS01", &payload(&[("targa", "AB123CD"), ("verbale", "123")])),
+            demand(
+                ORG_A,
+                "CDS01",
+                &payload(&[("targa", "AB123CD"), ("verbale", "123")]),
+            ),
         )
         .await;
     let nav = notice_of(&known);
@@ -933,7 +908,11 @@ async fn readme_callback_handler(app: TestApp) {
     let unknown = app
         .soap(
             Some("paDemandPaymentNotice"),
-            demand(ORG_A, "CDS01", &payload(&[("targa", "AB123CD"), ("verbale", "999")])),
+            demand(
+                ORG_A,
+                "CDS01",
+                &payload(&[("targa", "AB123CD"), ("verbale", "999")]),
+            ),
         )
         .await;
     assert_eq!(unknown.fault_code(), "PAA_PAGAMENTO_SCONOSCIUTO");
@@ -945,25 +924,8 @@ async fn readme_callback_handler(app: TestApp) {
     handler.wait().unwrap();
 }
 
-macro_rules! with_app {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() { super::$name(super::app(super::Backend::Sqlite).await).await }
-            )*
-        }
-        #[cfg(feature = "mysql")]
-        mod mysql {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() { super::$name(super::app(super::Backend::Mysql).await).await }
-            )*
-        }
-    };
-}
-
-with_app!(
+both_backends!(
+    setup = super::app;
     catalog_api,
     served_xsd_validates_payloads,
     fixed_amount_end_to_end,

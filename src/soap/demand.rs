@@ -32,9 +32,9 @@ struct Checked {
 enum Prepared {
     /// The same demand was answered a moment ago: the same notice.
     Replayed(Position),
-    Priced(Checked, Priced),
+    Priced(Box<Checked>, Priced),
     /// The institution's callback sets the price; signed with this secret.
-    Ask(Checked, String, String),
+    Ask(Box<Checked>, String, String),
 }
 
 type Step<T> = Result<Result<T, NodoFault>, StoreError>;
@@ -100,12 +100,12 @@ fn prepare(
         Ok(p) => p,
         Err(e) => return Ok(Err(NodoFault::Semantic(format!("property {e}")))),
     };
-    let checked = Checked {
+    let checked = Box::new(Checked {
         org,
         service,
         values,
         hash,
-    };
+    });
     Ok(Ok(match (priced, &checked.service.amount) {
         (Some(priced), _) => Prepared::Priced(checked, priced),
         (None, AmountSource::Callback { url }) => {

@@ -120,8 +120,19 @@ pub fn database_url(backend: Backend, dir: &tempfile::TempDir) -> (String, DropD
     }
 }
 
-/// Registers an institution and returns a fresh API key for it.
+/// Registers an institution (aux digit 3) and returns a fresh API key for it.
 pub fn register(database_url: &str, fiscal_code: &str, segregation_codes: &[&str]) -> String {
+    register_with(database_url, fiscal_code, 3, None, segregation_codes)
+}
+
+/// Registers an institution with this aux digit, application code and segregation codes.
+pub fn register_with(
+    database_url: &str,
+    fiscal_code: &str,
+    aux_digit: u8,
+    application_code: Option<&str>,
+    segregation_codes: &[&str],
+) -> String {
     let mut conn = store::connect_single(&DatabaseUrl::parse(database_url).unwrap()).unwrap();
     let codes = segregation_codes
         .iter()
@@ -131,8 +142,8 @@ pub fn register(database_url: &str, fiscal_code: &str, segregation_codes: &[&str
         OrgFiscalCode::parse("fc", fiscal_code).unwrap(),
         &format!("Comune {fiscal_code}"),
         None,
-        3,
-        None,
+        aux_digit,
+        application_code,
         codes,
     )
     .unwrap();
@@ -321,14 +332,15 @@ pub fn option(iuv: &str, amount: i64, due: &str) -> Value {
 }
 
 /// Generates, for each listed test function taking a `TestApp`, one test per database backend.
+/// `setup = super::app;` first uses that `async fn(Backend) -> TestApp` instead of `spawn_app`.
 #[macro_export]
 macro_rules! both_backends {
-    ($($name:ident),* $(,)?) => {
+    (setup = $setup:path; $($name:ident),* $(,)?) => {
         mod sqlite {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    super::$name(super::common::spawn_app(super::common::Backend::Sqlite).await).await
+                    super::$name($setup(super::common::Backend::Sqlite).await).await
                 }
             )*
         }
@@ -337,9 +349,12 @@ macro_rules! both_backends {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    super::$name(super::common::spawn_app(super::common::Backend::Mysql).await).await
+                    super::$name($setup(super::common::Backend::Mysql).await).await
                 }
             )*
         }
+    };
+    ($($name:ident),* $(,)?) => {
+        $crate::both_backends!(setup = super::common::spawn_app; $($name),*);
     };
 }

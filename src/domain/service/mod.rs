@@ -6,6 +6,8 @@
 
 pub mod definition;
 pub mod demand;
+#[cfg(test)]
+mod fixtures;
 pub mod pattern;
 pub mod payload;
 pub mod values;

@@ -2,35 +2,17 @@ use quick_xml::events::Event;
 use quick_xml::Reader;
 
 use super::*;
-use crate::domain::fields::{Iban, Text140};
 use crate::domain::money::Amount;
-use crate::domain::service::{Account, ServiceId};
 
-fn property(name: &str, kind: PropertyType, required: bool) -> Property {
-    Property {
-        name: name.into(),
-        kind,
-        required,
-        pattern: None,
-        max_length: None,
-        description: None,
-    }
-}
+use super::super::fixtures::{property, service_named};
 
 fn service(properties: Vec<Property>, amount: AmountSource) -> Service {
-    Service {
-        id: ServiceId::parse("id", "SRV01").unwrap(),
-        name: Text140::parse("n", "Tassa <rifiuti> & \"altro\"").unwrap(),
-        description: Text140::parse("d", "Quota dell'anno").unwrap(),
-        category: Text140::parse("c", "9/0101108TS/").unwrap(),
-        account: Account::Iban(Iban::parse("i", "IT60X0542811101000000123456").unwrap()),
-        remittance_information: None,
-        segregation_code: None,
-        due_in_days: 30,
-        enabled: true,
+    service_named(
+        "Tassa <rifiuti> & \"altro\"",
+        "Quota dell'anno",
         properties,
         amount,
-    }
+    )
 }
 
 /// Panics unless `xsd` is well-formed XML.
