@@ -1,5 +1,6 @@
 //! Pure pagoPA/GPD rules: identifiers, money, positions, their state machine. No I/O here.
 
+pub mod access;
 pub mod error;
 pub mod events;
 pub mod fields;

@@ -1,0 +1,246 @@
+//! Who may act for an institution, and on which positions: partners, delegations limited to
+//! taxonomy domains, scopes of keys.
+
+use std::fmt;
+
+use super::error::DomainError;
+use super::ids::{string_newtype, OrgFiscalCode};
+use super::position::Position;
+
+/// Fiscal code of a technology partner or intermediary: 11 digits.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PartnerFiscalCode(String);
+string_newtype!(PartnerFiscalCode);
+
+impl PartnerFiscalCode {
+    pub fn parse(path: &str, value: &str) -> Result<Self, DomainError> {
+        if value.len() == 11 && value.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(Self(value.to_owned()))
+        } else {
+            Err(DomainError::invalid(
+                path,
+                format!("'{value}' is not a partner fiscal code (11 digits)"),
+            ))
+        }
+    }
+}
+
+/// Who holds an API key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    Institution(OrgFiscalCode),
+    Partner(PartnerFiscalCode),
+}
+
+impl fmt::Display for Principal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Principal::Institution(fc) => write!(f, "institution {fc}"),
+            Principal::Partner(fc) => write!(f, "partner {fc}"),
+        }
+    }
+}
+
+/// A leading part of a taxonomy code `<2 institution type><2 macro area><3 service type><2 legal
+/// reason>`: `01`, `0101`, `0101108` or `0101108TS`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TaxonomyPrefix(String);
+string_newtype!(TaxonomyPrefix);
+
+impl TaxonomyPrefix {
+    pub fn parse(path: &str, value: &str) -> Result<Self, DomainError> {
+        let b = value.as_bytes();
+        let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+        let ok = match b.len() {
+            2 => digits(0..2),
+            4 => digits(0..4),
+            7 => digits(0..7),
+            9 => digits(0..7) && b[7..].iter().all(u8::is_ascii_uppercase),
+            _ => false,
+        };
+        if ok {
+            Ok(Self(value.to_owned()))
+        } else {
+            Err(DomainError::invalid(
+                path,
+                format!(
+                    "'{value}' is not a taxonomy prefix: 2 digits (institution type), 4 (and macro area), 7 (and service type) or 7 digits and 2 capital letters (and legal reason), e.g. 0101108TS"
+                ),
+            ))
+        }
+    }
+}
+
+/// The taxonomy code of a transfer category `9/<code>/`, if it has that form.
+pub fn category_code(category: &str) -> Option<&str> {
+    category
+        .strip_prefix("9/")
+        .and_then(|rest| rest.strip_suffix('/'))
+        .filter(|code| !code.is_empty() && !code.contains('/'))
+}
+
+/// The positions a key or a delegation reaches: all of them, or those whose every transfer's
+/// category code starts with one of the prefixes (none, when the list is empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    Prefixes(Vec<TaxonomyPrefix>),
+}
+
+impl Scope {
+    /// The scope of a list of prefixes as configured: an empty list means everything.
+    pub fn configured(prefixes: Vec<TaxonomyPrefix>) -> Self {
+        if prefixes.is_empty() {
+            Scope::All
+        } else {
+            Scope::Prefixes(normalized(prefixes))
+        }
+    }
+
+    /// Parses `0101,0102108` (as stored; `""` is everything).
+    pub fn parse_list(path: &str, text: &str) -> Result<Self, DomainError> {
+        let prefixes = text
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| TaxonomyPrefix::parse(path, p))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self::configured(prefixes))
+    }
+
+    /// The stored form: prefixes joined by commas, `""` for everything.
+    pub fn to_list(&self) -> String {
+        match self {
+            Scope::All => String::new(),
+            Scope::Prefixes(p) => p.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(","),
+        }
+    }
+
+    pub fn is_all(&self) -> bool {
+        matches!(self, Scope::All)
+    }
+
+    pub fn covers_category(&self, category: &str) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Prefixes(prefixes) => category_code(category)
+                .is_some_and(|code| prefixes.iter().any(|p| code.starts_with(p.as_str()))),
+        }
+    }
+
+    /// The first transfer category of the position outside the scope, if any.
+    pub fn first_outside<'a>(&self, position: &'a Position) -> Option<&'a str> {
+        position
+            .options
+            .iter()
+            .flat_map(|o| &o.transfers)
+            .map(|t| t.category.as_str())
+            .find(|c| !self.covers_category(c))
+    }
+
+    pub fn covers(&self, position: &Position) -> bool {
+        self.first_outside(position).is_none()
+    }
+
+    /// What both scopes reach: a prefix of one inside a prefix of the other is kept.
+    pub fn intersect(&self, other: &Scope) -> Scope {
+        match (self, other) {
+            (Scope::All, s) | (s, Scope::All) => s.clone(),
+            (Scope::Prefixes(a), Scope::Prefixes(b)) => {
+                let mut kept = Vec::new();
+                for p in a {
+                    for q in b {
+                        if p.starts_with(q.as_str()) {
+                            kept.push(p.clone());
+                        } else if q.starts_with(p.as_str()) {
+                            kept.push(q.clone());
+                        }
+                    }
+                }
+                Scope::Prefixes(normalized(kept))
+            }
+        }
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Scope::All => f.write_str("all"),
+            Scope::Prefixes(p) if p.is_empty() => f.write_str("none"),
+            Scope::Prefixes(_) => f.write_str(&self.to_list()),
+        }
+    }
+}
+
+/// Sorted, without duplicates and without prefixes already covered by a shorter one.
+fn normalized(mut prefixes: Vec<TaxonomyPrefix>) -> Vec<TaxonomyPrefix> {
+    prefixes.sort();
+    prefixes.dedup();
+    let all = prefixes.clone();
+    prefixes.retain(|p| {
+        !all.iter()
+            .any(|q| q != p && p.as_str().starts_with(q.as_str()))
+    });
+    prefixes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scope(list: &str) -> Scope {
+        Scope::parse_list("scope", list).unwrap()
+    }
+
+    #[test]
+    fn prefixes() {
+        for good in ["01", "0101", "0101108", "0101108TS"] {
+            assert!(TaxonomyPrefix::parse("p", good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "0",
+            "010",
+            "01011",
+            "0101108T",
+            "0101108ts",
+            "AB",
+            "0101108TSX",
+        ] {
+            assert!(TaxonomyPrefix::parse("p", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn coverage() {
+        let s = scope("0101,0102108");
+        assert!(s.covers_category("9/0101108TS/"));
+        assert!(s.covers_category("9/0102108AP/"));
+        assert!(!s.covers_category("9/0102109AP/"));
+        assert!(!s.covers_category("0101108TS"));
+        assert!(!s.covers_category("9/0101108TS"));
+        assert!(Scope::All.covers_category("anything"));
+        assert!(!Scope::Prefixes(Vec::new()).covers_category("9/0101108TS/"));
+    }
+
+    #[test]
+    fn intersection() {
+        assert_eq!(scope("0101").intersect(&Scope::All), scope("0101"));
+        assert_eq!(
+            scope("01").intersect(&scope("0101108,0201")),
+            scope("0101108")
+        );
+        assert_eq!(
+            scope("0101,0102").intersect(&scope("0102108TS")),
+            scope("0102108TS")
+        );
+        assert_eq!(
+            scope("0101").intersect(&scope("0201")),
+            Scope::Prefixes(Vec::new())
+        );
+        assert_eq!(scope("0101,0101108").to_list(), "0101");
+        assert_eq!(Scope::Prefixes(Vec::new()).to_string(), "none");
+        assert_eq!(Scope::All.to_string(), "all");
+    }
+}
