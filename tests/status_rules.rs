@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use common::{iuv, TestApp, ORG_A};
 use diesel::prelude::*;
+use gpd_gateway::domain::access::Scope;
 use gpd_gateway::domain::{
     Address, Amount, Beneficiary, Debtor, DebtorFiscalCode, DebtorType, Iban, Iupd, Iuv,
     OptionInput, OrgFiscalCode, Organization, PaymentDetails, Position, PositionInput,
@@ -256,6 +257,7 @@ fn position_facts_stand_for_its_options(app: &TestApp) {
     let created = positions::create(
         &mut conn,
         &org,
+        &Scope::All,
         input("FACTS", 900, day(10), true),
         now,
         true,
@@ -266,6 +268,7 @@ fn position_facts_stand_for_its_options(app: &TestApp) {
     let updated = positions::update(
         &mut conn,
         &org,
+        &Scope::All,
         &created.iupd,
         input("FACTS", 900, day(10), false),
         now,
@@ -277,6 +280,7 @@ fn position_facts_stand_for_its_options(app: &TestApp) {
     positions::update(
         &mut conn,
         &org,
+        &Scope::All,
         &created.iupd,
         input("FACTS", 900, day(10), true),
         now,

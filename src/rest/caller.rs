@@ -10,8 +10,10 @@ use futures_util::future::LocalBoxFuture;
 use super::params::Param;
 use super::ApiError;
 use crate::clock::Clock;
+use crate::domain::access::{Principal, Scope};
 use crate::domain::{OrgFiscalCode, Organization};
 use crate::http::{header_text, API_KEY_HEADER};
+use crate::store::positions::ScopedOrg;
 use crate::store::{orgs, Db};
 
 /// The path segment naming the institution a request acts for.
@@ -20,6 +22,10 @@ pub const ORG_PARAM: &str = "organizationfiscalcode";
 /// The institution a request acts for, once its API key has been checked against the path.
 pub struct Caller<P = ()> {
     pub org: Organization,
+    /// Who holds the key, and the positions it reaches (the key's scope, within the
+    /// delegation's for a partner).
+    pub principal: Principal,
+    pub scope: Scope,
     /// The instant this request is handled at, from the app's clock.
     pub now: NaiveDateTime,
     pub params: P,
@@ -30,10 +36,33 @@ impl<P> Caller<P> {
         &self.org.fiscal_code
     }
 
-    /// The institution's fiscal code, the instant and the parameters, for handlers that need
-    /// no more of the institution.
-    pub fn into_parts(self) -> (OrgFiscalCode, NaiveDateTime, P) {
-        (self.org.fiscal_code, self.now, self.params)
+    /// The institution with the caller's scope, the instant and the parameters, for handlers
+    /// that need no more of the institution.
+    pub fn into_parts(self) -> (ScopedOrg, NaiveDateTime, P) {
+        let org = ScopedOrg {
+            org: self.org.fiscal_code,
+            scope: self.scope,
+        };
+        (org, self.now, self.params)
+    }
+
+    /// Refuses (403) a partner's key or a key limited to taxonomy domains: for what concerns
+    /// the whole institution, such as its webhook.
+    pub fn require_unlimited(&self, what: &str) -> Result<(), ApiError> {
+        match (&self.principal, &self.scope) {
+            (Principal::Institution(_), Scope::All) => Ok(()),
+            _ => Err(ApiError::Forbidden(format!(
+                "{what} needs one of the institution's own API keys without a taxonomy scope"
+            ))),
+        }
+    }
+
+    /// The institution with the caller's scope.
+    pub fn scoped(&self) -> ScopedOrg {
+        ScopedOrg {
+            org: self.org.fiscal_code.clone(),
+            scope: self.scope.clone(),
+        }
     }
 }
 
@@ -85,6 +114,8 @@ impl<P: Param + 'static> FromRequest for Caller<P> {
                 .ok_or_else(|| ApiError::Internal(format!("route without {{{ORG_PARAM}}}")))?;
             let org = authenticate(db, key, path_org).await?;
             Ok(Caller {
+                principal: Principal::Institution(org.fiscal_code.clone()),
+                scope: Scope::All,
                 org,
                 now: clock.now(),
                 params: P::extract(&req)?,

@@ -53,11 +53,15 @@ pub struct WebhookUpdateModel {
     pub url: String,
 }
 
+/// What managing the institution's webhook is called in a refusal.
+const WEBHOOK: &str = "Managing the institution's webhook";
+
 /// The webhook of the institution.
 #[utoipa::path(get, path = "/organizations/{organizationfiscalcode}/webhook", tag = "Events",
     params(("organizationfiscalcode" = String, Path)),
     responses((status = 200, body = WebhookModel), (status = 404)), security(("ApiKey" = [])))]
 pub async fn get_webhook(db: web::Data<Db>, caller: Caller) -> ApiResult<HttpResponse> {
+    caller.require_unlimited(WEBHOOK)?;
     let org = caller.fiscal_code().clone();
     let hook = db.run(move |c| webhooks::get(c, &org)).await?;
     let hook = hook.ok_or_else(|| {
@@ -78,6 +82,7 @@ pub async fn put_webhook(
     caller: Caller,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
+    caller.require_unlimited(WEBHOOK)?;
     let url = parse_json::<WebhookUpdateModel>(&body)?.url;
     let (org, now) = (caller.org.fiscal_code, caller.now);
     let (hook, created) = db.run(move |c| webhooks::set(c, &org, &url, now)).await?;
@@ -94,6 +99,7 @@ pub async fn put_webhook(
     params(("organizationfiscalcode" = String, Path)),
     responses((status = 200, body = WebhookModel), (status = 404)), security(("ApiKey" = [])))]
 pub async fn delete_webhook(db: web::Data<Db>, caller: Caller) -> ApiResult<HttpResponse> {
+    caller.require_unlimited(WEBHOOK)?;
     let (org, now) = (caller.org.fiscal_code, caller.now);
     let hook = db
         .run(move |c| webhooks::disable(c, &org, "disabled by the institution", now))
@@ -106,6 +112,7 @@ pub async fn delete_webhook(db: web::Data<Db>, caller: Caller) -> ApiResult<Http
     params(("organizationfiscalcode" = String, Path)),
     responses((status = 200, body = WebhookModel), (status = 404)), security(("ApiKey" = [])))]
 pub async fn rotate_secret(db: web::Data<Db>, caller: Caller) -> ApiResult<HttpResponse> {
+    caller.require_unlimited(WEBHOOK)?;
     let (org, now) = (caller.org.fiscal_code, caller.now);
     let hook = db
         .run(move |c| webhooks::rotate_secret(c, &org, now))
@@ -183,12 +190,10 @@ pub struct FeedQuery {
         ("limit" = Option<i64>, Query, description = "1 to 500, default 100")),
     responses((status = 200, body = EventFeed), (status = 400)), security(("ApiKey" = [])))]
 pub async fn feed(db: web::Data<Db>, caller: Caller<Query<FeedQuery>>) -> ApiResult<HttpResponse> {
-    let (org, Query(params)) = (caller.org.fiscal_code, caller.params);
+    let (org, _, Query(params)) = caller.into_parts();
     let after = query::number("after", params.after.as_deref(), 0, 0, i64::MAX)?;
     let limit = query::number("limit", params.limit.as_deref(), 100, 1, 500)?;
-    let rows = db
-        .run(move |c| outbox::feed(c, org.as_str(), after, limit))
-        .await?;
+    let rows = db.run(move |c| outbox::feed(c, &org, after, limit)).await?;
     let next_cursor = rows.last().map_or(after, |e| e.id);
     let events = rows
         .into_iter()
@@ -234,10 +239,10 @@ impl Param for EventId {
     responses((status = 202), (status = 404)), security(("ApiKey" = [])))]
 pub async fn redeliver(db: web::Data<Db>, caller: Caller<EventId>) -> ApiResult<HttpResponse> {
     let event_id = caller.params.0.clone();
-    let (org, now) = (caller.fiscal_code().clone(), caller.now);
+    let (org, now) = (caller.scoped(), caller.now);
     let id = event_id.clone();
     let found = db
-        .run(move |c| outbox::redeliver(c, org.as_str(), &id, now))
+        .run(move |c| outbox::redeliver(c, &org, &id, now))
         .await?;
     if !found {
         return Err(ApiError::NotFound(format!(
@@ -302,7 +307,7 @@ pub async fn list_receipts(
     db: web::Data<Db>,
     caller: Caller<Query<ReceiptsQuery>>,
 ) -> ApiResult<HttpResponse> {
-    let (org, Query(params)) = (caller.org.fiscal_code, caller.params);
+    let (org, _, Query(params)) = caller.into_parts();
     let filter = ReceiptFilter {
         debtor: params.debtor.clone(),
         service: params.service.clone(),
@@ -354,7 +359,7 @@ pub async fn list_receipts(
     params(("organizationfiscalcode" = String, Path), ("iuv" = String, Path)),
     responses((status = 200, content_type = "application/xml", body = String), (status = 404)), security(("ApiKey" = [])))]
 pub async fn get_receipt(db: web::Data<Db>, caller: Caller<OptionKey>) -> ApiResult<HttpResponse> {
-    let (org, OptionKey(iuv)) = (caller.org.fiscal_code, caller.params);
+    let (org, _, OptionKey(iuv)) = caller.into_parts();
     let key = iuv.clone();
     let document = db.run(move |c| receipts::document(c, &org, &key)).await?;
     let document = document.ok_or_else(|| {

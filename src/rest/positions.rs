@@ -16,10 +16,8 @@ use super::model::{
 use super::params::{IfMatch, IupdParam, OptionKey, Query, ToPublish, TransferIdParam};
 use super::query;
 use super::{parse_json, resource, with_etag, ApiError, ApiResult};
-use crate::domain::{
-    Amount, OrgFiscalCode, PaymentDetails, Position, PositionStatus, Replay, PAID_BY_EC,
-};
-use crate::store::positions::{self as store, ListFilter, OrderBy};
+use crate::domain::{Amount, PaymentDetails, Position, PositionStatus, Replay, PAID_BY_EC};
+use crate::store::positions::{self as store, ListFilter, OrderBy, ScopedOrg};
 use crate::store::{Db, DbConnection, StoreError};
 
 pub const MAX_LIST_LIMIT: i64 = 50;
@@ -63,11 +61,13 @@ pub async fn create(
     let Caller {
         org,
         now,
+        scope,
         params: ToPublish(to_publish),
+        ..
     } = caller;
     let input = parse_json::<PaymentPositionModel>(&body)?.to_new_input(&org)?;
     let position = db
-        .run(move |c| store::create(c, &org, input, now, to_publish))
+        .run(move |c| store::create(c, &org, &scope, input, now, to_publish))
         .await?;
     Ok(position_reply(StatusCode::CREATED, &position, now))
 }
@@ -85,7 +85,9 @@ pub async fn create_bulk(
     let Caller {
         org,
         now,
+        scope,
         params: ToPublish(to_publish),
+        ..
     } = caller;
     let model = parse_json::<MultiplePaymentPositionModel>(&body)?;
     let count = model.payment_positions.len();
@@ -103,7 +105,7 @@ pub async fn create_bulk(
                 .map_err(|e| e.within(&format!("paymentPositions[{i}]")))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    db.run(move |c| store::create_many(c, &org, inputs, now, to_publish))
+    db.run(move |c| store::create_many(c, &org, &scope, inputs, now, to_publish))
         .await?;
     Ok(HttpResponse::Created().finish())
 }
@@ -119,11 +121,28 @@ pub async fn update(
     caller: Caller<(IupdParam, ToPublish, IfMatch)>,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
-    let Caller { org, now, params } = caller;
+    let Caller {
+        org,
+        now,
+        scope,
+        params,
+        ..
+    } = caller;
     let (IupdParam(iupd), ToPublish(to_publish), IfMatch(expected_version)) = params;
     let input = parse_json::<PaymentPositionModel>(&body)?.to_input()?;
     let position = db
-        .run(move |c| store::update(c, &org, &iupd, input, now, to_publish, expected_version))
+        .run(move |c| {
+            store::update(
+                c,
+                &org,
+                &scope,
+                &iupd,
+                input,
+                now,
+                to_publish,
+                expected_version,
+            )
+        })
         .await?;
     Ok(position_reply(StatusCode::OK, &position, now))
 }
@@ -135,7 +154,7 @@ pub async fn update(
 pub async fn get(db: web::Data<Db>, caller: Caller<IupdParam>) -> ApiResult<HttpResponse> {
     let IupdParam(iupd) = &caller.params;
     let iupd = iupd.clone();
-    let org = caller.fiscal_code().clone();
+    let org = caller.scoped();
     let position = db
         .run(move |c| store::get_by_iupd(c, &org, iupd.as_str()))
         .await?;
@@ -154,7 +173,7 @@ pub async fn delete(db: web::Data<Db>, caller: Caller<IupdParam>) -> ApiResult<H
 }
 
 type Transition =
-    fn(&mut DbConnection, &OrgFiscalCode, &str, NaiveDateTime) -> Result<Position, StoreError>;
+    fn(&mut DbConnection, &ScopedOrg, &str, NaiveDateTime) -> Result<Position, StoreError>;
 
 /// Publish and invalidate: a change of status named by IUPD, answered with the position.
 async fn transition(
@@ -172,7 +191,10 @@ async fn transition(
     params(("organizationfiscalcode" = String, Path), ("iupd" = String, Path)),
     responses((status = 200, body = PaymentPositionModel), (status = 404), (status = 409)), security(("ApiKey" = [])))]
 pub async fn publish(db: web::Data<Db>, caller: Caller<IupdParam>) -> ApiResult<HttpResponse> {
-    transition(db, caller, store::publish).await
+    transition(db, caller, |c, org, iupd, now| {
+        store::publish(c, org, iupd, now)
+    })
+    .await
 }
 
 /// Invalidate (cancel) a PUBLISHED or VALID debt position.
@@ -180,7 +202,10 @@ pub async fn publish(db: web::Data<Db>, caller: Caller<IupdParam>) -> ApiResult<
     params(("organizationfiscalcode" = String, Path), ("iupd" = String, Path)),
     responses((status = 200, body = PaymentPositionModel), (status = 404), (status = 409)), security(("ApiKey" = [])))]
 pub async fn invalidate(db: web::Data<Db>, caller: Caller<IupdParam>) -> ApiResult<HttpResponse> {
-    transition(db, caller, store::invalidate).await
+    transition(db, caller, |c, org, iupd, now| {
+        store::invalidate(c, org, iupd, now)
+    })
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -288,7 +313,7 @@ impl ListQuery {
     responses((status = 200, body = PaymentPositionsInfo), (status = 400)), security(("ApiKey" = [])))]
 pub async fn list(db: web::Data<Db>, caller: Caller<Query<ListQuery>>) -> ApiResult<HttpResponse> {
     let filter = caller.params.0.to_filter()?;
-    let (org, now) = (caller.fiscal_code().clone(), caller.now);
+    let (org, now) = (caller.scoped(), caller.now);
     let (limit, page) = (filter.limit, filter.page);
     let result = db.run(move |c| store::list(c, &org, &filter, now)).await?;
     Ok(HttpResponse::Ok().json(PaymentPositionsInfo {
@@ -339,7 +364,7 @@ pub async fn replace_iban(
         "newIban",
         &parse_json::<UpdateTransferIbanMassiveModel>(&body)?.new_iban,
     )?;
-    let (org, now) = (caller.fiscal_code().clone(), caller.now);
+    let (org, now) = (caller.scoped(), caller.now);
     let updated = db
         .run(move |c| store::replace_iban(c, &org, &old, &new, limit, now))
         .await?;
@@ -355,7 +380,7 @@ pub async fn replace_iban(
     responses((status = 200, body = PaymentPositionModelBaseResponse), (status = 400), (status = 404)), security(("ApiKey" = [])))]
 pub async fn get_by_iuv(db: web::Data<Db>, caller: Caller<OptionKey>) -> ApiResult<HttpResponse> {
     let iuv = caller.params.0.clone();
-    let org = caller.fiscal_code().clone();
+    let org = caller.scoped();
     let position = db.run(move |c| store::get_by_option(c, &org, &iuv)).await?;
     Ok(read_reply(&position, caller.now))
 }

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use super::caller::Caller;
 use super::params::ServiceIdParam;
 use super::{parse_json, resource, ApiError, ApiResult};
+use crate::domain::access::Scope;
 use crate::domain::service::xsd::service_xsd;
 use crate::domain::service::{AmountSource, ServiceDraft, ServiceId};
 use crate::domain::time::format_datetime;
@@ -35,6 +36,26 @@ fn missing(org: &OrgFiscalCode, id: &ServiceId) -> ApiError {
     ApiError::NotFound(format!("service {id} of organization {org} does not exist"))
 }
 
+fn outside(scope: &Scope, category: &str) -> Option<DomainError> {
+    (!scope.covers_category(category)).then(|| {
+        DomainError::Forbidden(format!(
+            "category: '{category}' is outside the taxonomy scope of this API key ({scope})"
+        ))
+    })
+}
+
+/// The service if the caller's scope reaches its category, else 404 as for a missing one.
+fn visible(
+    stored: Option<StoredService>,
+    scope: &Scope,
+    org: &OrgFiscalCode,
+    id: &ServiceId,
+) -> ApiResult<StoredService> {
+    stored
+        .filter(|s| scope.covers_category(&s.category()))
+        .ok_or_else(|| missing(org, id))
+}
+
 /// Create or replace a service of spontaneous payments.
 #[utoipa::path(put, path = "/organizations/{organizationfiscalcode}/services/{serviceId}", tag = "Spontaneous payments",
     params(("organizationfiscalcode" = String, Path), ("serviceId" = String, Path, description = "5 letters or digits")),
@@ -48,12 +69,17 @@ pub async fn put(
     let Caller {
         org,
         now,
+        scope,
         params: ServiceIdParam(id),
+        ..
     } = caller;
     let draft = parse_json::<ServiceDraft>(&body)?;
     let (stored, created) = db
         .run(move |c| {
             let service = draft.validate(id, &org)?;
+            if let Some(refused) = outside(&scope, service.category.as_str()) {
+                return Err(refused.into());
+            }
             if matches!(service.amount, AmountSource::Callback { .. })
                 && webhooks::get(c, &org.fiscal_code)?.is_none()
             {
@@ -81,7 +107,11 @@ pub async fn put(
 pub async fn list(db: web::Data<Db>, caller: Caller) -> ApiResult<HttpResponse> {
     let org = caller.fiscal_code().clone();
     let stored = db.run(move |c| services::list(c, &org)).await?;
-    let rendered = stored.iter().map(render).collect::<Result<Vec<_>, _>>()?;
+    let rendered = stored
+        .iter()
+        .filter(|s| caller.scope.covers_category(&s.category()))
+        .map(render)
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(HttpResponse::Ok().json(json!({ "services": rendered })))
 }
 
@@ -94,7 +124,7 @@ pub async fn get(db: web::Data<Db>, caller: Caller<ServiceIdParam>) -> ApiResult
     let ServiceIdParam(id) = caller.params;
     let (o, i) = (org.clone(), id.clone());
     let stored = db.run(move |c| services::get(c, &o, &i)).await?;
-    let stored = stored.ok_or_else(|| missing(&org, &id))?;
+    let stored = visible(stored, &caller.scope, &org, &id)?;
     Ok(HttpResponse::Ok().json(render(&stored)?))
 }
 
@@ -118,12 +148,13 @@ pub async fn disable(db: web::Data<Db>, caller: Caller<ServiceIdParam>) -> ApiRe
 pub async fn xsd(db: web::Data<Db>, caller: Caller<ServiceIdParam>) -> ApiResult<HttpResponse> {
     let Caller {
         org,
+        scope,
         params: ServiceIdParam(id),
         ..
     } = caller;
     let (fc, i) = (org.fiscal_code.clone(), id.clone());
     let stored = db.run(move |c| services::get(c, &fc, &i)).await?;
-    let stored = stored.ok_or_else(|| missing(&org.fiscal_code, &id))?;
+    let stored = visible(stored, &scope, &org.fiscal_code, &id)?;
     let service = stored.to_domain(&org)?;
     Ok(HttpResponse::Ok()
         .content_type("application/xml; charset=utf-8")

@@ -4,7 +4,8 @@
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::schema::{events, webhooks};
+use super::positions::Reach;
+use super::schema::{events, payment_positions as pp, webhooks};
 use super::{write_tx, DbConnection, StoreError};
 use crate::domain::events::NewEvent;
 
@@ -255,15 +256,27 @@ pub struct FeedEvent {
 }
 
 /// The institution's events after the cursor `after`, oldest first.
-pub fn feed(
+/// With a limited scope, only the events of positions that exist and are within it.
+pub fn feed<'a>(
     conn: &mut DbConnection,
-    org: &str,
+    reach: impl Into<Reach<'a>>,
     after: i64,
     limit: i64,
 ) -> Result<Vec<FeedEvent>, StoreError> {
-    let rows: Vec<FeedEvent> = events::table
+    let reach = reach.into();
+    let org = reach.org.as_str();
+    let mut q = events::table
         .filter(events::organization_fiscal_code.eq(org))
         .filter(events::id.gt(after))
+        .into_boxed();
+    if let Some(inside) = reach.sql_condition() {
+        let visible = pp::table
+            .filter(pp::organization_fiscal_code.eq(org))
+            .filter(inside)
+            .select(pp::iupd);
+        q = q.filter(events::iupd.eq_any(visible));
+    }
+    let rows: Vec<FeedEvent> = q
         .order(events::id.asc())
         .limit(limit)
         .select((
@@ -284,12 +297,20 @@ pub fn feed(
 }
 
 /// Schedules an event of `org` for delivery again now; false when there is no such event.
-pub fn redeliver(
+pub fn redeliver<'a>(
     conn: &mut DbConnection,
-    org: &str,
+    reach: impl Into<Reach<'a>>,
     event_id: &str,
     now: NaiveDateTime,
 ) -> Result<bool, StoreError> {
+    let reach = reach.into();
+    let org = reach.org.as_str();
+    if reach.sql_condition().is_some() {
+        let seen = feed_one(conn, reach, event_id)?;
+        if !seen {
+            return Ok(false);
+        }
+    }
     let n = diesel::update(
         events::table
             .filter(events::organization_fiscal_code.eq(org))
@@ -304,6 +325,26 @@ pub fn redeliver(
     ))
     .execute(conn)?;
     Ok(n == 1)
+}
+
+/// Whether the caller's scope reaches the event (its position exists and is within it).
+fn feed_one(conn: &mut DbConnection, reach: Reach, event_id: &str) -> Result<bool, StoreError> {
+    let org = reach.org.as_str();
+    let mut q = events::table
+        .filter(events::organization_fiscal_code.eq(org))
+        .filter(events::event_id.eq(event_id))
+        .into_boxed();
+    if let Some(inside) = reach.sql_condition() {
+        let visible = pp::table
+            .filter(pp::organization_fiscal_code.eq(org))
+            .filter(inside)
+            .select(pp::iupd);
+        q = q.filter(events::iupd.eq_any(visible));
+    }
+    Ok(q.select(events::id)
+        .first::<i64>(conn)
+        .optional()?
+        .is_some())
 }
 
 /// Number of events per delivery state, for the metrics.

@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::models::OrCorrupt;
-use super::positions::{find_id_by_option, lock_position, modify_locked, Change};
+use super::positions::{find_id_by_option, lock_position, modify_locked, Change, Reach};
 use super::schema::receipts;
 use super::{write_tx, DbConnection, StoreError};
 use crate::domain::events::payment_received;
@@ -159,15 +159,21 @@ pub struct ReceiptFilter {
 }
 
 /// The institution's receipts, newest payment first, with the total count.
-pub fn list(
+/// With a limited scope, only the receipts of options of positions within it.
+pub fn list<'a>(
     conn: &mut DbConnection,
-    org: &OrgFiscalCode,
+    reach: impl Into<Reach<'a>>,
     f: &ReceiptFilter,
 ) -> Result<(Vec<ReceiptSummary>, i64), StoreError> {
+    let reach = reach.into();
+    let org = reach.org;
     let query = || {
         let mut q = receipts::table
             .filter(receipts::organization_fiscal_code.eq(org.as_str()))
             .into_boxed();
+        if let Some(visible) = visible(reach) {
+            q = q.filter(visible);
+        }
         if let Some(d) = &f.debtor {
             q = q.filter(receipts::debtor_id.eq(d.clone()));
         }
@@ -203,15 +209,32 @@ pub fn list(
     Ok((rows, total))
 }
 
+/// SQL true for a receipt of an option whose position is within the caller's scope.
+fn visible(reach: Reach) -> Option<diesel::expression::SqlLiteral<diesel::sql_types::Bool>> {
+    let inside = reach.sql_text()?;
+    Some(diesel::dsl::sql(&format!(
+        "receipts.creditor_reference_id IN (SELECT po.iuv FROM payment_options po \
+         JOIN payment_positions ON payment_positions.id = po.payment_position_id \
+         WHERE po.organization_fiscal_code = receipts.organization_fiscal_code AND {inside})"
+    )))
+}
+
 /// The XML of the receipt that paid this IUV (or, failing that, the latest one stored for it).
-pub fn document(
+pub fn document<'a>(
     conn: &mut DbConnection,
-    org: &OrgFiscalCode,
+    reach: impl Into<Reach<'a>>,
     iuv: &str,
 ) -> Result<Option<String>, StoreError> {
-    let rows: Vec<(String, String)> = receipts::table
+    let reach = reach.into();
+    let org = reach.org;
+    let mut q = receipts::table
         .filter(receipts::organization_fiscal_code.eq(org.as_str()))
         .filter(receipts::creditor_reference_id.eq(iuv))
+        .into_boxed();
+    if let Some(visible) = visible(reach) {
+        q = q.filter(visible);
+    }
+    let rows: Vec<(String, String)> = q
         .order(receipts::id.desc())
         .select((receipts::status, receipts::document))
         .load(conn)?;

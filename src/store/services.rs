@@ -28,6 +28,14 @@ impl StoredService {
         Ok(value)
     }
 
+    /// The transfer category of its positions, as stored.
+    pub fn category(&self) -> String {
+        self.definition_json()
+            .ok()
+            .and_then(|d| d["category"].as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+
     /// The checked service, read back against the institution as it is configured now.
     pub fn to_domain(&self, org: &Organization) -> Result<Service, StoreError> {
         let corrupt = |e: String| StoreError::Corrupt(format!("service {}: {e}", self.service_id));

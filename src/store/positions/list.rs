@@ -4,9 +4,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::rw::load_positions;
+use super::scope::Reach;
 use super::status::StatusSql;
 use super::Backend;
-use crate::domain::{OrgFiscalCode, Position, PositionStatus};
+use crate::domain::{Position, PositionStatus};
 use crate::store::schema::{payment_options as po, payment_positions as pp};
 use crate::store::{DbConnection, StoreError};
 
@@ -38,10 +39,14 @@ type BoxedPositions<'a> = pp::BoxedQuery<'a, Backend>;
 
 /// Positions of `org` matching the filter. The status filter uses the read-time status, so a
 /// PUBLISHED position past its validity date is listed as VALID even before the batch runs.
-fn filtered<'a>(org: &'a OrgFiscalCode, f: &ListFilter, now: NaiveDateTime) -> BoxedPositions<'a> {
+fn filtered<'a>(reach: Reach<'a>, f: &ListFilter, now: NaiveDateTime) -> BoxedPositions<'a> {
+    let org = reach.org;
     let mut q = pp::table
         .filter(pp::organization_fiscal_code.eq(org.as_str()))
         .into_boxed();
+    if let Some(inside) = reach.sql_condition() {
+        q = q.filter(inside);
+    }
     if let Some((from, to)) = f.due_date {
         let with_due = po::table
             .filter(po::organization_fiscal_code.eq(org.as_str()))
@@ -61,14 +66,16 @@ fn filtered<'a>(org: &'a OrgFiscalCode, f: &ListFilter, now: NaiveDateTime) -> B
     q
 }
 
-pub fn list(
+/// The positions the caller reaches (outside its scope they are neither listed nor counted).
+pub fn list<'a>(
     conn: &mut DbConnection,
-    org: &OrgFiscalCode,
+    reach: impl Into<Reach<'a>>,
     f: &ListFilter,
     now: NaiveDateTime,
 ) -> Result<Page, StoreError> {
-    let total: i64 = filtered(org, f, now).count().get_result(conn)?;
-    let mut q = filtered(org, f, now);
+    let reach = reach.into();
+    let total: i64 = filtered(reach, f, now).count().get_result(conn)?;
+    let mut q = filtered(reach, f, now);
     q = match (f.order_by.unwrap_or(OrderBy::InsertedDate), f.ascending) {
         (OrderBy::InsertedDate, true) => q.order((pp::inserted_date.asc(), pp::id.asc())),
         (OrderBy::InsertedDate, false) => q.order((pp::inserted_date.desc(), pp::id.desc())),

@@ -6,6 +6,7 @@
 
 mod list;
 mod rw;
+mod scope;
 mod status;
 mod transitions;
 
@@ -16,6 +17,7 @@ use diesel::prelude::*;
 
 use super::schema::{payment_options as po, payment_positions as pp, transfers as tr};
 use super::{iuvs, write_tx, DbConnection, StoreError};
+use crate::domain::access::Scope;
 use crate::domain::{
     Amount, DomainError, Iupd, NewPosition, OptionStatus, OrgFiscalCode, Organization, PayOutcome,
     PaymentDetails, Position, PositionInput, PositionStatus, Replay, TransferId,
@@ -23,6 +25,7 @@ use crate::domain::{
 pub use list::{list, ListFilter, OrderBy, Page};
 use rw::{delete_children, find_id, insert_position, load_one, modify, Key};
 pub(crate) use rw::{find_id_by_option, lock_position, modify_locked};
+pub use scope::{Reach, ScopedOrg};
 pub use transitions::persist_time_transitions;
 
 pub type Backend = <DbConnection as Connection>::Backend;
@@ -46,12 +49,14 @@ fn found(id: Option<i64>, message: impl FnOnce() -> String) -> Result<i64, Store
 pub fn create(
     conn: &mut DbConnection,
     org: &Organization,
+    scope: &Scope,
     input: impl Into<NewPosition>,
     now: NaiveDateTime,
     to_publish: bool,
 ) -> Result<Position, StoreError> {
     let NewPosition { input, pending } = input.into();
     let mut position = Position::create(org, input, now, to_publish)?;
+    Reach::within(&org.fiscal_code, scope).check_write(&position)?;
     let id = write_tx(conn, |c| {
         if let Some(pending) = &pending {
             let taken = pending.taken(&position);
@@ -73,6 +78,7 @@ pub(crate) fn insert_new(c: &mut DbConnection, position: &Position) -> Result<i6
 pub fn create_many<T: Into<NewPosition>>(
     conn: &mut DbConnection,
     org: &Organization,
+    scope: &Scope,
     inputs: Vec<T>,
     now: NaiveDateTime,
     to_publish: bool,
@@ -84,6 +90,9 @@ pub fn create_many<T: Into<NewPosition>>(
                 StoreError::Domain(DomainError::Validation(f))
             }
             StoreError::Duplicate(m) => StoreError::Duplicate(format!("paymentPositions[{i}].{m}")),
+            StoreError::Domain(DomainError::Forbidden(m)) => {
+                StoreError::Domain(DomainError::Forbidden(format!("paymentPositions[{i}].{m}")))
+            }
             other => other,
         }
     };
@@ -92,9 +101,12 @@ pub fn create_many<T: Into<NewPosition>>(
         .enumerate()
         .map(|(i, input)| {
             let NewPosition { input, pending } = input.into();
-            Position::create(org, input, now, to_publish)
-                .map(|p| (p, pending))
-                .map_err(|e| at(i)(e.into()))
+            let position =
+                Position::create(org, input, now, to_publish).map_err(|e| at(i)(e.into()))?;
+            Reach::within(&org.fiscal_code, scope)
+                .check_write(&position)
+                .map_err(at(i))?;
+            Ok::<_, StoreError>((position, pending))
         })
         .collect::<Result<Vec<_>, _>>()?;
     let taken: HashSet<String> = positions
@@ -121,18 +133,27 @@ pub fn create_many<T: Into<NewPosition>>(
 }
 
 /// Sets the SEND notification fee of an unpaid option (added to its amount and primary transfer).
-pub fn set_notification_fee(
+pub fn set_notification_fee<'a>(
     conn: &mut DbConnection,
-    org: &OrgFiscalCode,
+    reach: impl Into<Reach<'a>>,
     nav_or_iuv: &str,
     fee: Amount,
     now: NaiveDateTime,
 ) -> Result<(Position, usize), StoreError> {
-    let (position, index) = modify(conn, by_option(org, nav_or_iuv), None, |p| {
+    let reach = reach.into();
+    let (position, index) = modify(conn, reach, by_option(reach.org, nav_or_iuv), None, |p| {
         let index = p.set_notification_fee(nav_or_iuv, fee, now)?;
         Ok((Change::Options(vec![index]), index))
     })?;
     Ok((position, index))
+}
+
+fn missing_iupd(org: &OrgFiscalCode, iupd: &str) -> String {
+    format!("No debt position found for organization {org} and IUPD '{iupd}'")
+}
+
+fn missing_option(nav_or_iuv: &str) -> String {
+    format!("No payment option found for '{nav_or_iuv}'")
 }
 
 /// Finds the position with this IUPD.
@@ -142,7 +163,7 @@ fn by_iupd<'a>(
 ) -> impl FnOnce(&mut DbConnection) -> Result<i64, StoreError> + 'a {
     move |c| {
         found(find_id(c, org, Key::Iupd(iupd))?, || {
-            format!("No debt position found for organization {org} and IUPD '{iupd}'")
+            missing_iupd(org, iupd)
         })
     }
 }
@@ -154,7 +175,7 @@ fn by_option<'a>(
 ) -> impl FnOnce(&mut DbConnection) -> Result<i64, StoreError> + 'a {
     move |c| {
         found(find_id_by_option(c, org, nav_or_iuv)?, || {
-            format!("No payment option found for '{nav_or_iuv}'")
+            missing_option(nav_or_iuv)
         })
     }
 }
@@ -162,6 +183,7 @@ fn by_option<'a>(
 pub fn update(
     conn: &mut DbConnection,
     org: &Organization,
+    scope: &Scope,
     iupd: &Iupd,
     input: PositionInput,
     now: NaiveDateTime,
@@ -169,49 +191,61 @@ pub fn update(
     expected_version: Option<i32>,
 ) -> Result<Position, StoreError> {
     let fc = org.fiscal_code.clone();
-    let (position, ()) = modify(conn, by_iupd(&fc, iupd.as_str()), expected_version, |p| {
-        p.update(org, input, now, to_publish)?;
-        Ok((Change::Replace, ()))
-    })?;
+    let reach = Reach::within(&fc, scope);
+    let (position, ()) = modify(
+        conn,
+        reach,
+        by_iupd(&fc, iupd.as_str()),
+        expected_version,
+        |p| {
+            p.update(org, input, now, to_publish)?;
+            Ok((Change::Replace, ()))
+        },
+    )?;
     Ok(position)
 }
 
-pub fn publish(
+pub fn publish<'a>(
     conn: &mut DbConnection,
-    org: &OrgFiscalCode,
+    reach: impl Into<Reach<'a>>,
     iupd: &str,
     now: NaiveDateTime,
 ) -> Result<Position, StoreError> {
-    let (position, ()) = modify(conn, by_iupd(org, iupd), None, |p| {
+    let reach = reach.into();
+    let (position, ()) = modify(conn, reach, by_iupd(reach.org, iupd), None, |p| {
         p.publish(now)?;
         Ok((Change::Options((0..p.options.len()).collect()), ()))
     })?;
     Ok(position)
 }
 
-pub fn invalidate(
+pub fn invalidate<'a>(
     conn: &mut DbConnection,
-    org: &OrgFiscalCode,
+    reach: impl Into<Reach<'a>>,
     iupd: &str,
     now: NaiveDateTime,
 ) -> Result<Position, StoreError> {
-    let (position, ()) = modify(conn, by_iupd(org, iupd), None, |p| {
+    let reach = reach.into();
+    let (position, ()) = modify(conn, reach, by_iupd(reach.org, iupd), None, |p| {
         p.invalidate(now)?;
         Ok((Change::Options(Vec::new()), ()))
     })?;
     Ok(position)
 }
 
-pub fn delete(
+pub fn delete<'a>(
     conn: &mut DbConnection,
-    org: &OrgFiscalCode,
+    reach: impl Into<Reach<'a>>,
     iupd: &str,
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
+    let reach = reach.into();
     write_tx(conn, |c| {
-        let id = by_iupd(org, iupd)(c)?;
+        let id = by_iupd(reach.org, iupd)(c)?;
         lock_position(c, id)?;
-        load_one(c, id)?.ensure_deletable(now)?;
+        let position = load_one(c, id)?;
+        reach.check_write(&position)?;
+        position.ensure_deletable(now)?;
         delete_children(c, id)?;
         diesel::delete(pp::table.filter(pp::id.eq(id))).execute(c)?;
         Ok(())
@@ -219,55 +253,63 @@ pub fn delete(
 }
 
 /// Applies a payment to the option with this notice number (or IUV).
-pub fn pay(
+pub fn pay<'a>(
     conn: &mut DbConnection,
-    org: &OrgFiscalCode,
+    reach: impl Into<Reach<'a>>,
     nav_or_iuv: &str,
     payment: PaymentDetails,
     replay: Replay,
     now: NaiveDateTime,
 ) -> Result<(Position, usize, PayOutcome), StoreError> {
-    let (position, (index, outcome)) = modify(conn, by_option(org, nav_or_iuv), None, |p| {
+    let reach = reach.into();
+    let find = by_option(reach.org, nav_or_iuv);
+    let (position, (index, outcome)) = modify(conn, reach, find, None, |p| {
         let (index, outcome) = p.pay(nav_or_iuv, payment, replay, now)?;
         Ok((Change::Options(vec![index]), (index, outcome)))
     })?;
     Ok((position, index, outcome))
 }
 
-pub fn report_transfer(
+pub fn report_transfer<'a>(
     conn: &mut DbConnection,
-    org: &OrgFiscalCode,
+    reach: impl Into<Reach<'a>>,
     iuv: &str,
     transfer_id: TransferId,
     now: NaiveDateTime,
 ) -> Result<(Position, usize), StoreError> {
+    let reach = reach.into();
+    let org = reach.org;
     let find = |c: &mut DbConnection| {
         found(find_id(c, org, Key::Iuv(iuv))?, || {
             format!("No payment option found for IUV '{iuv}'")
         })
     };
-    let (position, index) = modify(conn, find, None, |p| {
+    let (position, index) = modify(conn, reach, find, None, |p| {
         let index = p.report_transfer(iuv, transfer_id, now)?;
         Ok((Change::Options(vec![index]), index))
     })?;
     Ok((position, index))
 }
 
-pub fn get_by_iupd(
+pub fn get_by_iupd<'a>(
     conn: &mut DbConnection,
-    org: &OrgFiscalCode,
+    reach: impl Into<Reach<'a>>,
     iupd: &str,
 ) -> Result<Position, StoreError> {
-    get(conn, by_iupd(org, iupd))
+    let reach = reach.into();
+    let position = get(conn, by_iupd(reach.org, iupd))?;
+    reach.visible(position, || missing_iupd(reach.org, iupd))
 }
 
 /// The position owning the option with this notice number or IUV.
-pub fn get_by_option(
+pub fn get_by_option<'a>(
     conn: &mut DbConnection,
-    org: &OrgFiscalCode,
+    reach: impl Into<Reach<'a>>,
     nav_or_iuv: &str,
 ) -> Result<Position, StoreError> {
-    get(conn, by_option(org, nav_or_iuv))
+    let reach = reach.into();
+    let position = get(conn, by_option(reach.org, nav_or_iuv))?;
+    reach.visible(position, || missing_option(nav_or_iuv))
 }
 
 fn get(
@@ -279,17 +321,24 @@ fn get(
 }
 
 /// Replaces `old_iban` with `new_iban` on at most `limit` transfers of options still payable.
-pub fn replace_iban(
+pub fn replace_iban<'a>(
     conn: &mut DbConnection,
-    org: &OrgFiscalCode,
+    reach: impl Into<Reach<'a>>,
     old_iban: &str,
     new_iban: &str,
     limit: i64,
     now: NaiveDateTime,
 ) -> Result<usize, StoreError> {
+    let reach = reach.into();
+    let org = reach.org;
     write_tx(conn, |c| {
-        let open_positions = pp::table
+        let mut open_positions = pp::table
             .filter(pp::organization_fiscal_code.eq(org.as_str()))
+            .into_boxed();
+        if let Some(inside) = reach.sql_condition() {
+            open_positions = open_positions.filter(inside);
+        }
+        let open_positions = open_positions
             .filter(pp::status.eq_any([
                 PositionStatus::Draft.as_str(),
                 PositionStatus::Published.as_str(),

@@ -3,6 +3,7 @@
 
 use diesel::prelude::*;
 
+use super::scope::Reach;
 use super::Change;
 use crate::domain::events::{self, NewEvent};
 use crate::domain::{OrgFiscalCode, Position};
@@ -250,6 +251,7 @@ pub(super) fn insert_position(
 /// `If-Match`) guards against lost updates; the stored version is always re-checked on save.
 pub(super) fn modify<T>(
     conn: &mut DbConnection,
+    reach: Reach,
     position_id: impl FnOnce(&mut DbConnection) -> Result<i64, StoreError>,
     expected_version: Option<i32>,
     change: impl FnOnce(&mut Position) -> Result<(Change, T), StoreError>,
@@ -257,7 +259,14 @@ pub(super) fn modify<T>(
     write_tx(conn, |c| {
         let id = position_id(c)?;
         lock_position(c, id)?;
-        modify_locked(c, id, expected_version, change, |_| Vec::new())
+        // Within the caller's scope before the change, and still after it.
+        let scoped = |p: &mut Position| {
+            reach.check_write(p)?;
+            let result = change(p)?;
+            reach.check_write(p)?;
+            Ok(result)
+        };
+        modify_locked(c, id, expected_version, scoped, |_| Vec::new())
     })
 }
 
