@@ -1,5 +1,7 @@
 //! Command line: `serve` (default), `migrate`, `org`, `key`, `station`, `webhook`.
 
+pub mod taxonomy;
+
 use clap::{Parser, Subcommand};
 
 use crate::app::Application;
@@ -40,6 +42,9 @@ pub enum Command {
     /// Where an institution receives its events.
     #[command(subcommand)]
     Webhook(WebhookCommand),
+    /// PagoPA's taxonomy catalog: names for the codes of transfer categories (optional).
+    #[command(subcommand)]
+    Taxonomy(taxonomy::TaxonomyCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -208,6 +213,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Some(Command::Key(cmd)) => key_command(&cli.database, cmd),
         Some(Command::Station(cmd)) => station_command(&cli.database, cmd),
         Some(Command::Webhook(cmd)) => webhook_command(&cli.database, cmd),
+        Some(Command::Taxonomy(cmd)) => taxonomy::run(&cli.database, cmd),
     }
 }
 

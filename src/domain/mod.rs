@@ -13,6 +13,7 @@ pub mod org;
 pub mod position;
 pub mod service;
 pub mod status;
+pub mod taxonomy;
 pub mod time;
 
 #[cfg(test)]

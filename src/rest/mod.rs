@@ -10,6 +10,7 @@ pub mod positions;
 pub mod query;
 pub mod services;
 pub mod system;
+pub mod taxonomy;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse, ResponseError};
@@ -125,6 +126,7 @@ pub fn resource(path: &str, allow: &'static str) -> actix_web::Resource {
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     system::configure(cfg);
+    taxonomy::configure(cfg);
     events::configure(cfg);
     let org = web::scope(&format!("/organizations/{{{}}}", caller::ORG_PARAM));
     cfg.service(services::org_routes(events::org_routes(

@@ -11,6 +11,7 @@ use super::events::{
 };
 use super::iuvs::{self, GeneratedIuvModel, IuvRequestModel};
 use super::model::*;
+use super::taxonomy::{self, TaxonomyEntryModel, TaxonomyModel};
 use super::{positions, services, system};
 
 struct ApiKeyScheme;
@@ -97,6 +98,7 @@ impl Modify for Problems {
         events::get_webhook, events::put_webhook, events::delete_webhook, events::rotate_secret,
         events::feed, events::redeliver, events::list_receipts, events::get_receipt,
         services::put, services::list, services::get, services::disable, services::xsd,
+        taxonomy::list,
     ),
     components(schemas(
         PaymentPositionModel, PaymentOptionModel, TransferModel, StampModel, MetadataModel, DebtorTypeModel,
@@ -105,6 +107,7 @@ impl Modify for Problems {
         PayPaymentOptionModel, UpdateTransferIbanMassiveModel, UpdateTransferIbanMassiveResponse, AppInfo, ProblemJson,
         WebhookModel, WebhookUpdateModel, EventModel, EventFeed, EventDocument, ReceiptModel, ReceiptsPage,
         IuvRequestModel, GeneratedIuvModel,
+        TaxonomyModel, TaxonomyEntryModel,
     )),
     modifiers(&ApiKeyScheme, &Problems),
 )]

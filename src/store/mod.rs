@@ -28,6 +28,7 @@ pub mod schema;
 pub mod services;
 pub mod spontaneous;
 pub mod stations;
+pub mod taxonomy;
 mod url;
 pub mod webhooks;
 

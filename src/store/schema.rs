@@ -221,3 +221,20 @@ diesel::table! {
         next_value -> BigInt,
     }
 }
+
+diesel::table! {
+    taxonomy_entries (code) {
+        code -> Text,
+        institution_type -> Text,
+        institution_type_name -> Text,
+        macro_area -> Text,
+        macro_area_name -> Text,
+        macro_area_description -> Nullable<Text>,
+        service_type -> Text,
+        service_type_name -> Text,
+        service_type_description -> Nullable<Text>,
+        legal_reason -> Text,
+        valid_from -> Nullable<Date>,
+        valid_to -> Nullable<Date>,
+    }
+}

@@ -11,6 +11,7 @@ use crate::domain::fields::{Iban, Text140};
 use crate::domain::ids::SegregationCode;
 use crate::domain::money::Amount;
 use crate::domain::org::Organization;
+use crate::domain::taxonomy::TaxonomyCode;
 
 /// Largest `maxLength` of a STRING property.
 pub const MAX_STRING_LENGTH: i64 = 1000;
@@ -122,12 +123,7 @@ fn required(path: &str, value: Option<String>) -> Result<String, DomainError> {
 
 /// A taxonomy code in the form pagoPA's transfers carry: `9/0101108TS/`.
 fn category(value: &str) -> Result<Text140, DomainError> {
-    let code_ok = |code: &str| {
-        let b = code.as_bytes();
-        b.len() == 9
-            && b[..7].iter().all(u8::is_ascii_digit)
-            && b[7..].iter().all(u8::is_ascii_uppercase)
-    };
+    let code_ok = |code: &str| TaxonomyCode::parse("category", code).is_ok();
     let code = value.strip_prefix("9/").and_then(|v| v.strip_suffix('/'));
     if code.is_some_and(code_ok) {
         return Text140::parse("category", value);
