@@ -332,13 +332,10 @@ pub fn replace_iban<'a>(
     let reach = reach.into();
     let org = reach.org;
     write_tx(conn, |c| {
-        let mut open_positions = pp::table
+        let inside = reach.sql_text().unwrap_or_else(|| "1 = 1".to_owned());
+        let open_positions = pp::table
             .filter(pp::organization_fiscal_code.eq(org.as_str()))
-            .into_boxed();
-        if let Some(inside) = reach.sql_condition() {
-            open_positions = open_positions.filter(inside);
-        }
-        let open_positions = open_positions
+            .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(&inside))
             .filter(pp::status.eq_any([
                 PositionStatus::Draft.as_str(),
                 PositionStatus::Published.as_str(),
