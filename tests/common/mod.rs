@@ -9,7 +9,9 @@ use std::time::Duration;
 use gpd_gateway::app::Application;
 use gpd_gateway::clock::Clock;
 use gpd_gateway::config::{DatabaseConfig, ServeConfig};
+use gpd_gateway::domain::access::Principal;
 use gpd_gateway::domain::{self, OrgFiscalCode, Organization, SegregationCode};
+use gpd_gateway::store::keys::{self, KeyOptions};
 use gpd_gateway::store::{self, orgs, DatabaseUrl};
 use serde_json::{json, Value};
 
@@ -148,9 +150,15 @@ pub fn register_with(
     )
     .unwrap();
     orgs::add_org(&mut conn, &org, domain::now()).unwrap();
-    orgs::create_key(&mut conn, &org.fiscal_code, domain::now())
-        .unwrap()
-        .secret
+    keys::create(
+        &mut conn,
+        &Principal::Institution(org.fiscal_code),
+        &KeyOptions::default(),
+        "test",
+        domain::now(),
+    )
+    .unwrap()
+    .secret
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
