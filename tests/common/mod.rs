@@ -122,6 +122,21 @@ pub fn database_url(backend: Backend, dir: &tempfile::TempDir) -> (String, DropD
     }
 }
 
+/// Runs the command line on `database_url`: (success, stdout, stderr).
+pub fn gpd(database_url: &str, args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gpd-gateway"))
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("binary runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// Registers an institution (aux digit 3) and returns a fresh API key for it.
 pub fn register(database_url: &str, fiscal_code: &str, segregation_codes: &[&str]) -> String {
     register_with(database_url, fiscal_code, 3, None, segregation_codes)

@@ -33,7 +33,8 @@ ALTER TABLE api_keys
     ADD COLUMN expires_at DATE NULL AFTER label,
     ADD COLUMN last_used_at DATETIME(6) NULL AFTER created_at,
     ADD CONSTRAINT ck_api_keys_owner
-        CHECK ((organization_fiscal_code IS NULL) <> (partner_fiscal_code IS NULL)),
+        CHECK ((organization_fiscal_code IS NULL AND partner_fiscal_code IS NOT NULL)
+            OR (organization_fiscal_code IS NOT NULL AND partner_fiscal_code IS NULL)),
     ADD CONSTRAINT fk_api_keys_partner
         FOREIGN KEY (partner_fiscal_code) REFERENCES partners (fiscal_code);
 CREATE INDEX idx_api_keys_partner ON api_keys (partner_fiscal_code);

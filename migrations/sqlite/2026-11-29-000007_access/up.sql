@@ -34,7 +34,8 @@ CREATE TABLE api_keys_new (
     created_at TIMESTAMP NOT NULL,
     last_used_at TIMESTAMP,
     revoked_at TIMESTAMP,
-    CHECK ((organization_fiscal_code IS NULL) <> (partner_fiscal_code IS NULL))
+    CHECK ((organization_fiscal_code IS NULL AND partner_fiscal_code IS NOT NULL)
+        OR (organization_fiscal_code IS NOT NULL AND partner_fiscal_code IS NULL))
 );
 INSERT INTO api_keys_new (id, key_id, organization_fiscal_code, key_hash, created_at, revoked_at)
     SELECT id, key_id, organization_fiscal_code, key_hash, created_at, revoked_at FROM api_keys;
