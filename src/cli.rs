@@ -1,4 +1,7 @@
-//! Command line: `serve` (default), `migrate`, `org`, `key`, `station`, `webhook`.
+//! Command line: `serve` (default), `migrate`, `org`, `station`, `webhook`; `partner`,
+//! `delegation`, `key` and `audit` are in [`access`].
+
+mod access;
 
 pub mod taxonomy;
 
@@ -8,6 +11,7 @@ use crate::app::Application;
 use crate::config::{DatabaseConfig, ServeConfig};
 use crate::domain::{self, OrgFiscalCode, Organization, SegregationCode};
 use crate::store::{self, orgs, stations, webhooks, DatabaseUrl, DbConnection};
+use access::{AuditCommand, DelegationCommand, KeyCommand, PartnerCommand};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -33,9 +37,18 @@ pub enum Command {
     /// Creditor institutions.
     #[command(subcommand)]
     Org(OrgCommand),
-    /// API keys of an institution.
+    /// Technology partners and intermediaries that institutions delegate to.
+    #[command(subcommand)]
+    Partner(PartnerCommand),
+    /// Delegations: which partner may act for which institution, on which taxonomy domains.
+    #[command(subcommand)]
+    Delegation(DelegationCommand),
+    /// API keys of institutions and partners.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// The audit log of grants, revocations and keys.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Stations through which the pagoPA Nodo calls for an institution.
     #[command(subcommand)]
     Station(StationCommand),
@@ -145,28 +158,6 @@ pub enum OrgCommand {
     List,
 }
 
-#[derive(Debug, Subcommand)]
-pub enum KeyCommand {
-    /// Create an API key; the key is printed once, alone on the last line.
-    Create {
-        /// Fiscal code of the institution the key acts for.
-        #[arg(long)]
-        org: String,
-    },
-    /// Revoke a key by its id (see `key list`).
-    Revoke {
-        /// Key id, as `key list` shows it.
-        #[arg(long)]
-        key_id: String,
-    },
-    /// List keys (ids only, never the secret; with a header row).
-    List {
-        /// Only the keys of this institution.
-        #[arg(long)]
-        org: Option<String>,
-    },
-}
-
 fn open(database: &DatabaseConfig) -> Result<DbConnection, String> {
     store::connect_single(&DatabaseUrl::parse(&database.database_url)?)
 }
@@ -210,7 +201,10 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Some(Command::Org(cmd)) => org_command(&cli.database, cmd),
-        Some(Command::Key(cmd)) => key_command(&cli.database, cmd),
+        Some(Command::Partner(cmd)) => access::partner_command(&cli.database, cmd),
+        Some(Command::Delegation(cmd)) => access::delegation_command(&cli.database, cmd),
+        Some(Command::Key(cmd)) => access::key_command(&cli.database, cmd),
+        Some(Command::Audit(cmd)) => access::audit_command(&cli.database, cmd),
         Some(Command::Station(cmd)) => station_command(&cli.database, cmd),
         Some(Command::Webhook(cmd)) => webhook_command(&cli.database, cmd),
         Some(Command::Taxonomy(cmd)) => taxonomy::run(&cli.database, cmd),
@@ -330,48 +324,6 @@ fn org_command(database: &DatabaseConfig, cmd: OrgCommand) -> Result<(), String>
                         } else {
                             codes
                         },
-                    ]
-                }),
-            );
-        }
-    }
-    Ok(())
-}
-
-fn key_command(database: &DatabaseConfig, cmd: KeyCommand) -> Result<(), String> {
-    let mut conn = open(database)?;
-    match cmd {
-        KeyCommand::Create { org } => {
-            let key = orgs::create_key(&mut conn, &org_code(&org)?, domain::now())
-                .map_err(|e| e.to_string())?;
-            println!(
-                "API key {} created for organization {org}; it is shown only now:",
-                key.key_id
-            );
-            println!("{}", key.secret);
-        }
-        KeyCommand::Revoke { key_id } => {
-            if orgs::revoke_key(&mut conn, &key_id, domain::now()).map_err(|e| e.to_string())? {
-                println!("API key {key_id} revoked");
-            } else {
-                return Err(format!("no active API key with id {key_id}"));
-            }
-        }
-        KeyCommand::List { org } => {
-            let org = org.as_deref().map(org_code).transpose()?;
-            let keys = orgs::list_keys(&mut conn, org.as_ref()).map_err(|e| e.to_string())?;
-            print_table(
-                &["KEY ID", "ORGANIZATION", "CREATED", "STATE"],
-                keys.into_iter().map(|key| {
-                    let state = match key.revoked_at {
-                        Some(at) => format!("revoked {at}"),
-                        None => "active".to_owned(),
-                    };
-                    vec![
-                        key.key_id,
-                        key.organization_fiscal_code,
-                        key.created_at.to_string(),
-                        state,
                     ]
                 }),
             );

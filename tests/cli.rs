@@ -6,19 +6,7 @@ use std::process::Command;
 
 use common::Backend;
 
-fn gpd(database_url: &str, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_gpd-gateway"))
-        .args(args)
-        .env("DATABASE_URL", database_url)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("binary runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use common::gpd;
 
 async fn org_and_key_round_trip(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
@@ -178,7 +166,10 @@ async fn org_and_key_round_trip(backend: Backend) {
     let (ok, out, _) = gpd(&url, &["key", "list", "--org", "15376371009"]);
     assert!(ok);
     let mut lines = out.lines();
-    assert_eq!(lines.next(), Some("KEY ID\tORGANIZATION\tCREATED\tSTATE"));
+    assert_eq!(
+        lines.next(),
+        Some("KEY ID\tOWNER\tLABEL\tSCOPE\tCREATED\tEXPIRES\tLAST USED\tSTATE")
+    );
     let key_id = lines.next().unwrap().split('\t').next().unwrap().to_owned();
     assert!(out.contains("active"), "{out}");
     assert!(!out.contains(&key), "the secret must never be listed");
@@ -310,7 +301,16 @@ fn empty_listings_print_their_header() {
         ),
         (
             &["key", "list"][..],
-            "KEY ID\tORGANIZATION\tCREATED\tSTATE\n",
+            "KEY ID\tOWNER\tLABEL\tSCOPE\tCREATED\tEXPIRES\tLAST USED\tSTATE\n",
+        ),
+        (&["partner", "list"][..], "FISCAL CODE\tNAME\n"),
+        (
+            &["delegation", "list"][..],
+            "ORGANIZATION\tPARTNER\tSCOPE\tGRANTED\tSTATE\n",
+        ),
+        (
+            &["audit", "list"][..],
+            "ID\tAT\tACTOR\tACTION\tSUBJECT\tDETAIL\n",
         ),
         (
             &["station", "list"][..],

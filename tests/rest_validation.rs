@@ -709,8 +709,14 @@ async fn revoked_keys_stop_working(app: TestApp) {
     let url = gpd_gateway::store::DatabaseUrl::parse(&app.database_url).unwrap();
     let mut conn = gpd_gateway::store::connect_single(&url).unwrap();
     let org = gpd_gateway::domain::OrgFiscalCode::parse("org", ORG_A).unwrap();
-    let key =
-        gpd_gateway::store::orgs::create_key(&mut conn, &org, gpd_gateway::domain::now()).unwrap();
+    let key = gpd_gateway::store::keys::create(
+        &mut conn,
+        &gpd_gateway::domain::access::Principal::Institution(org),
+        &Default::default(),
+        "test",
+        gpd_gateway::domain::now(),
+    )
+    .unwrap();
     let path = create_path();
     assert_eq!(
         app.send(reqwest::Method::GET, &path, Some(&key.secret), None)
@@ -718,9 +724,10 @@ async fn revoked_keys_stop_working(app: TestApp) {
             .status,
         200
     );
-    assert!(gpd_gateway::store::orgs::revoke_key(
+    assert!(gpd_gateway::store::keys::revoke(
         &mut conn,
         &key.key_id,
+        "test",
         gpd_gateway::domain::now()
     )
     .unwrap());

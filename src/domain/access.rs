@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use chrono::{NaiveDate, NaiveDateTime};
+
 use super::error::DomainError;
 use super::ids::{string_newtype, OrgFiscalCode};
 use super::position::Position;
@@ -25,11 +27,80 @@ impl PartnerFiscalCode {
     }
 }
 
+/// A technology partner or intermediary that institutions may delegate to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Partner {
+    pub fiscal_code: PartnerFiscalCode,
+    pub name: String,
+}
+
+impl Partner {
+    pub fn new(fiscal_code: PartnerFiscalCode, name: &str) -> Result<Self, DomainError> {
+        Ok(Self {
+            fiscal_code,
+            name: one_line("name", name)?,
+        })
+    }
+}
+
+/// 1 to 140 characters on one line (listings are tab-separated, one item a line).
+fn one_line(path: &str, value: &str) -> Result<String, DomainError> {
+    if value.trim().is_empty() || value.chars().count() > 140 || value.chars().any(char::is_control)
+    {
+        return Err(DomainError::invalid(
+            path,
+            "must be 1 to 140 characters, without tabs or line breaks",
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// What an API key's holder calls it, e.g. `gestionale TARI`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyLabel(String);
+string_newtype!(KeyLabel);
+
+impl KeyLabel {
+    pub fn parse(path: &str, value: &str) -> Result<Self, DomainError> {
+        one_line(path, value).map(Self)
+    }
+}
+
+/// A key with an expiry date works through that day (UTC).
+pub fn key_expired(expires: Option<NaiveDate>, now: NaiveDateTime) -> bool {
+    expires.is_some_and(|day| now.date() > day)
+}
+
+/// A new key's expiry date may not be already past.
+pub fn check_new_key_expiry(
+    path: &str,
+    expires: Option<NaiveDate>,
+    now: NaiveDateTime,
+) -> Result<(), DomainError> {
+    match expires {
+        Some(day) if key_expired(Some(day), now) => Err(DomainError::invalid(
+            path,
+            format!("{day} is in the past: a key works through its expiry day (UTC)"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Who holds an API key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
     Institution(OrgFiscalCode),
     Partner(PartnerFiscalCode),
+}
+
+impl Principal {
+    /// `org=FC` or `partner=FC`, as the audit log writes an owner.
+    pub fn audit_text(&self) -> String {
+        match self {
+            Principal::Institution(fc) => format!("org={fc}"),
+            Principal::Partner(fc) => format!("partner={fc}"),
+        }
+    }
 }
 
 impl fmt::Display for Principal {
@@ -79,6 +150,9 @@ pub fn category_code(category: &str) -> Option<&str> {
         .filter(|code| !code.is_empty() && !code.contains('/'))
 }
 
+/// The most prefixes a stored scope holds.
+pub const MAX_SCOPE_PREFIXES: usize = 100;
+
 /// The positions a key or a delegation reaches: all of them, or those whose every transfer's
 /// category code starts with one of the prefixes (none, when the list is empty).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,6 +187,22 @@ impl Scope {
         match self {
             Scope::All => String::new(),
             Scope::Prefixes(p) => p.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(","),
+        }
+    }
+
+    /// The stored form of a scope that can be stored: a list of no prefix would read back as
+    /// everything, and a column holds at most [`MAX_SCOPE_PREFIXES`].
+    pub fn to_stored(&self, path: &str) -> Result<String, DomainError> {
+        match self {
+            Scope::Prefixes(p) if p.is_empty() => Err(DomainError::invalid(
+                path,
+                "an empty list of prefixes reaches nothing; give at least one prefix, or none for everything",
+            )),
+            Scope::Prefixes(p) if p.len() > MAX_SCOPE_PREFIXES => Err(DomainError::invalid(
+                path,
+                format!("at most {MAX_SCOPE_PREFIXES} prefixes, got {}", p.len()),
+            )),
+            _ => Ok(self.to_list()),
         }
     }
 
@@ -222,6 +312,36 @@ mod tests {
         assert!(!s.covers_category("9/0101108TS"));
         assert!(Scope::All.covers_category("anything"));
         assert!(!Scope::Prefixes(Vec::new()).covers_category("9/0101108TS/"));
+    }
+
+    #[test]
+    fn stored_scopes_and_expiry() {
+        assert_eq!(Scope::All.to_stored("scope").unwrap(), "");
+        assert_eq!(
+            scope("0102108,0101").to_stored("scope").unwrap(),
+            "0101,0102108"
+        );
+        assert!(Scope::Prefixes(Vec::new()).to_stored("scope").is_err());
+        let day = NaiveDate::from_ymd_opt(2030, 1, 31).unwrap();
+        let at = |d: u32, h: u32| {
+            NaiveDate::from_ymd_opt(2030, 1, d)
+                .unwrap()
+                .and_hms_opt(h, 0, 0)
+                .unwrap()
+        };
+        assert!(!key_expired(Some(day), at(31, 23)));
+        assert!(key_expired(
+            Some(day),
+            at(30, 0) + chrono::Duration::days(2)
+        ));
+        assert!(!key_expired(None, at(31, 23)));
+        assert!(check_new_key_expiry("expires", Some(day), at(31, 12)).is_ok());
+        assert!(KeyLabel::parse("label", "a\tb").is_err());
+        assert!(Partner::new(
+            PartnerFiscalCode::parse("fc", "15376371009").unwrap(),
+            "Partner Srl"
+        )
+        .is_ok());
     }
 
     #[test]

@@ -13,8 +13,9 @@ use crate::clock::Clock;
 use crate::domain::access::{Principal, Scope};
 use crate::domain::{OrgFiscalCode, Organization};
 use crate::http::{header_text, API_KEY_HEADER};
+use crate::store::access::{self, Access, Denied};
 use crate::store::positions::ScopedOrg;
-use crate::store::{orgs, Db};
+use crate::store::Db;
 
 /// The path segment naming the institution a request acts for.
 pub const ORG_PARAM: &str = "organizationfiscalcode";
@@ -75,28 +76,28 @@ fn app_data<T: 'static>(req: &HttpRequest) -> Result<web::Data<T>, ApiError> {
     })
 }
 
-/// 401 when the key is missing or unknown, 403 when it belongs to another institution than
-/// the one in the path.
+/// 401 when the key is missing, unknown, revoked or expired; 403 when it may not act for the
+/// institution in the path (see [`access::authorize`]).
 async fn authenticate(
     db: web::Data<Db>,
     key: Option<String>,
     path_org: String,
-) -> Result<Organization, ApiError> {
+    now: NaiveDateTime,
+) -> Result<Access, ApiError> {
     let key = key.ok_or_else(|| {
         ApiError::Unauthorized(format!(
             "Access denied: the {API_KEY_HEADER} header is missing"
         ))
     })?;
-    let org = db.run(move |c| orgs::authenticate(c, &key)).await?;
-    let org = org.ok_or_else(|| {
-        ApiError::Unauthorized("Access denied: the API key is not valid".to_owned())
-    })?;
-    if org.fiscal_code.as_str() != path_org {
-        return Err(ApiError::Forbidden(format!(
-            "This API key is not allowed to act for organization {path_org}"
-        )));
-    }
-    Ok(org)
+    let access = match db
+        .run(move |c| access::authorize(c, &key, &path_org, now))
+        .await?
+    {
+        Ok(access) => access,
+        Err(Denied::Unauthorized(message)) => return Err(ApiError::Unauthorized(message)),
+        Err(Denied::Forbidden(message)) => return Err(ApiError::Forbidden(message)),
+    };
+    Ok(access)
 }
 
 impl<P: Param + 'static> FromRequest for Caller<P> {
@@ -112,12 +113,17 @@ impl<P: Param + 'static> FromRequest for Caller<P> {
             let (db, clock) = services?;
             let path_org = path_org
                 .ok_or_else(|| ApiError::Internal(format!("route without {{{ORG_PARAM}}}")))?;
-            let org = authenticate(db, key, path_org).await?;
-            Ok(Caller {
-                principal: Principal::Institution(org.fiscal_code.clone()),
-                scope: Scope::All,
+            let now = clock.now();
+            let Access {
                 org,
-                now: clock.now(),
+                principal,
+                scope,
+            } = authenticate(db, key, path_org, now).await?;
+            Ok(Caller {
+                principal,
+                scope,
+                org,
+                now,
                 params: P::extract(&req)?,
             })
         })

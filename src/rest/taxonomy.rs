@@ -12,7 +12,7 @@ use super::{resource, ApiError, ApiResult};
 use crate::domain::access::TaxonomyPrefix;
 use crate::domain::taxonomy::TaxonomyEntry;
 use crate::http::{header_text, API_KEY_HEADER};
-use crate::store::{orgs, taxonomy, Db};
+use crate::store::{access, taxonomy, Db};
 
 /// One service of the catalog.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -101,7 +101,7 @@ async fn any_valid_key(db: &Db, req: &HttpRequest) -> ApiResult<()> {
             ))
         })?;
     let known = db
-        .run(move |c| orgs::authenticate(c, &key).map(|holder| holder.is_some()))
+        .run(move |c| access::is_valid_key(c, &key, crate::domain::now()))
         .await?;
     if known {
         Ok(())

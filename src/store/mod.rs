@@ -17,11 +17,16 @@ macro_rules! insert_rows {
     };
 }
 
+pub mod access;
+pub mod audit;
 pub mod bulk;
+pub mod delegations;
 pub mod events;
 pub mod iuvs;
+pub mod keys;
 pub mod models;
 pub mod orgs;
+pub mod partners;
 pub mod positions;
 pub mod receipts;
 pub mod schema;

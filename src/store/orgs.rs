@@ -1,18 +1,16 @@
-//! Creditor institutions and their API keys.
+//! Creditor institutions (their API keys are in [`super::keys`]).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use rand::Rng;
-use sha2::{Digest, Sha256};
 
 use super::models::OrCorrupt;
-use super::schema::{api_keys, organizations};
+use super::schema::organizations;
 use super::{write_tx, DbConnection, StoreError};
 use crate::domain::{DomainError, OrgFiscalCode, Organization, SegregationCode};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = organizations)]
-struct OrgRecord {
+pub(super) struct OrgRecord {
     fiscal_code: String,
     name: String,
     office_name: Option<String>,
@@ -23,7 +21,7 @@ struct OrgRecord {
 }
 
 impl OrgRecord {
-    fn into_domain(self) -> Result<Organization, StoreError> {
+    pub(super) fn into_domain(self) -> Result<Organization, StoreError> {
         let codes = self
             .segregation_codes
             .split(',')
@@ -149,110 +147,21 @@ pub fn list_orgs(conn: &mut DbConnection) -> Result<Vec<Organization>, StoreErro
         .collect()
 }
 
-fn hash_key(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
-}
-
-/// A new API key; `secret` is shown once and only its hash is stored.
-pub struct NewKey {
-    pub key_id: String,
-    pub secret: String,
-}
-
-pub fn create_key(
+/// Refuses, with the message operators see, an institution that is not registered.
+pub(super) fn require_registered(
     conn: &mut DbConnection,
     org: &OrgFiscalCode,
-    now: NaiveDateTime,
-) -> Result<NewKey, StoreError> {
-    if find_org(conn, org.as_str())?.is_none() {
-        return Err(DomainError::NotFound(format!(
+) -> Result<(), StoreError> {
+    let found: Option<String> = organizations::table
+        .find(org.as_str())
+        .select(organizations::fiscal_code)
+        .first(conn)
+        .optional()?;
+    match found {
+        Some(_) => Ok(()),
+        None => Err(DomainError::NotFound(format!(
             "organization {org} is not registered; run `org add` first"
         ))
-        .into());
+        .into()),
     }
-    let mut rng = rand::rng();
-    let key_id = hex::encode(rng.random::<[u8; 6]>());
-    let secret = format!("gpd_{key_id}_{}", hex::encode(rng.random::<[u8; 24]>()));
-    diesel::insert_into(api_keys::table)
-        .values((
-            api_keys::key_id.eq(&key_id),
-            api_keys::organization_fiscal_code.eq(org.as_str()),
-            api_keys::key_hash.eq(hash_key(&secret)),
-            api_keys::created_at.eq(now),
-        ))
-        .execute(conn)?;
-    Ok(NewKey { key_id, secret })
-}
-
-#[derive(Debug, Clone)]
-pub struct KeyInfo {
-    pub key_id: String,
-    pub organization_fiscal_code: String,
-    pub created_at: NaiveDateTime,
-    pub revoked_at: Option<NaiveDateTime>,
-}
-
-pub fn list_keys(
-    conn: &mut DbConnection,
-    org: Option<&OrgFiscalCode>,
-) -> Result<Vec<KeyInfo>, StoreError> {
-    let mut q = api_keys::table.into_boxed();
-    if let Some(org) = org {
-        q = q.filter(api_keys::organization_fiscal_code.eq(org.as_str()));
-    }
-    let rows: Vec<(String, String, NaiveDateTime, Option<NaiveDateTime>)> = q
-        .order(api_keys::id.asc())
-        .select((
-            api_keys::key_id,
-            api_keys::organization_fiscal_code,
-            api_keys::created_at,
-            api_keys::revoked_at,
-        ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(key_id, organization_fiscal_code, created_at, revoked_at)| KeyInfo {
-                key_id,
-                organization_fiscal_code,
-                created_at,
-                revoked_at,
-            },
-        )
-        .collect())
-}
-
-/// Revokes a key by its id; false when no active key has that id.
-pub fn revoke_key(
-    conn: &mut DbConnection,
-    key_id: &str,
-    now: NaiveDateTime,
-) -> Result<bool, StoreError> {
-    let n = diesel::update(
-        api_keys::table
-            .filter(api_keys::key_id.eq(key_id))
-            .filter(api_keys::revoked_at.is_null()),
-    )
-    .set(api_keys::revoked_at.eq(now))
-    .execute(conn)?;
-    Ok(n == 1)
-}
-
-/// The institution an active key belongs to, in one query.
-pub fn authenticate(
-    conn: &mut DbConnection,
-    secret: &str,
-) -> Result<Option<Organization>, StoreError> {
-    api_keys::table
-        .inner_join(
-            organizations::table
-                .on(organizations::fiscal_code.eq(api_keys::organization_fiscal_code)),
-        )
-        .filter(api_keys::key_hash.eq(hash_key(secret)))
-        .filter(api_keys::revoked_at.is_null())
-        .select(OrgRecord::as_select())
-        .first(conn)
-        .optional()?
-        .map(OrgRecord::into_domain)
-        .transpose()
 }

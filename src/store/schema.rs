@@ -16,10 +16,45 @@ diesel::table! {
     api_keys (id) {
         id -> BigInt,
         key_id -> Text,
-        organization_fiscal_code -> Text,
+        organization_fiscal_code -> Nullable<Text>,
+        partner_fiscal_code -> Nullable<Text>,
         key_hash -> Text,
+        scope -> Text,
+        label -> Nullable<Text>,
+        expires_at -> Nullable<Date>,
         created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
         revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    partners (fiscal_code) {
+        fiscal_code -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    delegations (id) {
+        id -> BigInt,
+        organization_fiscal_code -> Text,
+        partner_fiscal_code -> Text,
+        scope -> Text,
+        granted_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        actor -> Text,
+        action -> Text,
+        subject -> Text,
+        detail -> Text,
     }
 }
 
@@ -124,7 +159,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     receipts,
     webhooks,
     events,
-    iuv_sequences
+    iuv_sequences,
+    partners,
+    delegations,
+    audit_log
 );
 
 diesel::table! {

@@ -9,7 +9,9 @@ use std::time::Duration;
 use gpd_gateway::app::Application;
 use gpd_gateway::clock::Clock;
 use gpd_gateway::config::{DatabaseConfig, ServeConfig};
+use gpd_gateway::domain::access::Principal;
 use gpd_gateway::domain::{self, OrgFiscalCode, Organization, SegregationCode};
+use gpd_gateway::store::keys::{self, KeyOptions};
 use gpd_gateway::store::{self, orgs, DatabaseUrl};
 use serde_json::{json, Value};
 
@@ -120,6 +122,21 @@ pub fn database_url(backend: Backend, dir: &tempfile::TempDir) -> (String, DropD
     }
 }
 
+/// Runs the command line on `database_url`: (success, stdout, stderr).
+pub fn gpd(database_url: &str, args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gpd-gateway"))
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("binary runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// Registers an institution (aux digit 3) and returns a fresh API key for it.
 pub fn register(database_url: &str, fiscal_code: &str, segregation_codes: &[&str]) -> String {
     register_with(database_url, fiscal_code, 3, None, segregation_codes)
@@ -148,9 +165,15 @@ pub fn register_with(
     )
     .unwrap();
     orgs::add_org(&mut conn, &org, domain::now()).unwrap();
-    orgs::create_key(&mut conn, &org.fiscal_code, domain::now())
-        .unwrap()
-        .secret
+    keys::create(
+        &mut conn,
+        &Principal::Institution(org.fiscal_code),
+        &KeyOptions::default(),
+        "test",
+        domain::now(),
+    )
+    .unwrap()
+    .secret
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
