@@ -355,7 +355,8 @@ pub fn option(iuv: &str, amount: i64, due: &str) -> Value {
 }
 
 /// Generates, for each listed test function taking a `TestApp`, one test per database backend.
-/// `setup = super::app;` first uses that `async fn(Backend) -> TestApp` instead of `spawn_app`.
+/// `setup = super::app;` first uses that `async fn(Backend) -> TestApp` instead of `spawn_app`;
+/// `backend;` first passes the `Backend` itself.
 #[macro_export]
 macro_rules! both_backends {
     (setup = $setup:path; $($name:ident),* $(,)?) => {
@@ -379,5 +380,9 @@ macro_rules! both_backends {
     };
     ($($name:ident),* $(,)?) => {
         $crate::both_backends!(setup = super::common::spawn_app; $($name),*);
+    };
+    // Test functions taking the `Backend` itself (they set up what they need).
+    (backend; $($name:ident),* $(,)?) => {
+        $crate::both_backends!(setup = std::future::ready; $($name),*);
     };
 }
