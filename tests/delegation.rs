@@ -148,8 +148,11 @@ fn positions_path(rest: &str) -> String {
     format!("/organizations/{ORG_A}/debtpositions{rest}")
 }
 
-/// Which of IN, OUT, MIXED each key sees: `None` for keys refused outright (status).
-fn expectations(k: &Keys) -> Vec<(&str, &str, Result<[bool; 3], u16>)> {
+/// Which of IN, OUT, MIXED a key sees, or the status refusing it outright.
+type Sees = Result<[bool; 3], u16>;
+
+/// Each key, named, with what it sees.
+fn expectations(k: &Keys) -> Vec<(&str, &str, Sees)> {
     vec![
         (
             "institution key",

@@ -15,6 +15,7 @@ use gpd_gateway::domain::{
     OptionInput, OrgFiscalCode, Organization, PaymentDetails, Position, PositionInput,
     PositionStatus, Replay, Text, TransferId, TransferInput,
 };
+use gpd_gateway::store::positions::UpdateMode;
 use gpd_gateway::store::{self, bulk, orgs, positions, DatabaseUrl, DbConnection};
 
 fn day(n: i64) -> NaiveDateTime {
@@ -272,8 +273,10 @@ fn position_facts_stand_for_its_options(app: &TestApp) {
         &created.iupd,
         input("FACTS", 900, day(10), false),
         now,
-        true,
-        None,
+        UpdateMode {
+            to_publish: true,
+            expected_version: None,
+        },
     )
     .unwrap();
     assert!(updated.options.iter().all(|o| !o.switch_to_expired));
@@ -284,8 +287,10 @@ fn position_facts_stand_for_its_options(app: &TestApp) {
         &created.iupd,
         input("FACTS", 900, day(10), true),
         now,
-        true,
-        None,
+        UpdateMode {
+            to_publish: true,
+            expected_version: None,
+        },
     )
     .unwrap();
     let payment = PaymentDetails {

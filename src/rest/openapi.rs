@@ -65,7 +65,7 @@ impl Modify for Problems {
                     );
                     responses.insert(
                         "403".to_owned(),
-                        problem("The API key belongs to another institution"),
+                        problem("The API key may not act for this institution (another institution's key, a partner without delegation), or what is asked is outside its taxonomy scope"),
                     );
                 }
                 responses

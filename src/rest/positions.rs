@@ -17,7 +17,7 @@ use super::params::{IfMatch, IupdParam, OptionKey, Query, ToPublish, TransferIdP
 use super::query;
 use super::{parse_json, resource, with_etag, ApiError, ApiResult};
 use crate::domain::{Amount, PaymentDetails, Position, PositionStatus, Replay, PAID_BY_EC};
-use crate::store::positions::{self as store, ListFilter, OrderBy, ScopedOrg};
+use crate::store::positions::{self as store, ListFilter, OrderBy, ScopedOrg, UpdateMode};
 use crate::store::{Db, DbConnection, StoreError};
 
 pub const MAX_LIST_LIMIT: i64 = 50;
@@ -130,19 +130,12 @@ pub async fn update(
     } = caller;
     let (IupdParam(iupd), ToPublish(to_publish), IfMatch(expected_version)) = params;
     let input = parse_json::<PaymentPositionModel>(&body)?.to_input()?;
+    let mode = UpdateMode {
+        to_publish,
+        expected_version,
+    };
     let position = db
-        .run(move |c| {
-            store::update(
-                c,
-                &org,
-                &scope,
-                &iupd,
-                input,
-                now,
-                to_publish,
-                expected_version,
-            )
-        })
+        .run(move |c| store::update(c, &org, &scope, &iupd, input, now, mode))
         .await?;
     Ok(position_reply(StatusCode::OK, &position, now))
 }

@@ -180,6 +180,13 @@ fn by_option<'a>(
     }
 }
 
+/// How an update applies: publish at once, and the version it was based on (`If-Match`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UpdateMode {
+    pub to_publish: bool,
+    pub expected_version: Option<i32>,
+}
+
 pub fn update(
     conn: &mut DbConnection,
     org: &Organization,
@@ -187,9 +194,12 @@ pub fn update(
     iupd: &Iupd,
     input: PositionInput,
     now: NaiveDateTime,
-    to_publish: bool,
-    expected_version: Option<i32>,
+    mode: UpdateMode,
 ) -> Result<Position, StoreError> {
+    let UpdateMode {
+        to_publish,
+        expected_version,
+    } = mode;
     let fc = org.fiscal_code.clone();
     let reach = Reach::within(&fc, scope);
     let (position, ()) = modify(
