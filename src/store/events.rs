@@ -263,20 +263,8 @@ pub fn feed<'a>(
     after: i64,
     limit: i64,
 ) -> Result<Vec<FeedEvent>, StoreError> {
-    let reach = reach.into();
-    let org = reach.org.as_str();
-    let mut q = events::table
-        .filter(events::organization_fiscal_code.eq(org))
+    let rows: Vec<FeedEvent> = visible_to(reach.into())
         .filter(events::id.gt(after))
-        .into_boxed();
-    if let Some(inside) = reach.sql_condition() {
-        let visible = pp::table
-            .filter(pp::organization_fiscal_code.eq(org))
-            .filter(inside)
-            .select(pp::iupd);
-        q = q.filter(events::iupd.eq_any(visible));
-    }
-    let rows: Vec<FeedEvent> = q
         .order(events::id.asc())
         .limit(limit)
         .select((
@@ -329,10 +317,20 @@ pub fn redeliver<'a>(
 
 /// Whether the caller's scope reaches the event (its position exists and is within it).
 fn feed_one(conn: &mut DbConnection, reach: Reach, event_id: &str) -> Result<bool, StoreError> {
+    Ok(visible_to(reach)
+        .filter(events::event_id.eq(event_id))
+        .select(events::id)
+        .first::<i64>(conn)
+        .optional()?
+        .is_some())
+}
+
+/// The institution's events the caller may see: with a limited scope, those of positions that
+/// exist and are within it.
+fn visible_to(reach: Reach<'_>) -> events::BoxedQuery<'_, super::positions::Backend> {
     let org = reach.org.as_str();
     let mut q = events::table
         .filter(events::organization_fiscal_code.eq(org))
-        .filter(events::event_id.eq(event_id))
         .into_boxed();
     if let Some(inside) = reach.sql_condition() {
         let visible = pp::table
@@ -341,10 +339,7 @@ fn feed_one(conn: &mut DbConnection, reach: Reach, event_id: &str) -> Result<boo
             .select(pp::iupd);
         q = q.filter(events::iupd.eq_any(visible));
     }
-    Ok(q.select(events::id)
-        .first::<i64>(conn)
-        .optional()?
-        .is_some())
+    q
 }
 
 /// Number of events per delivery state, for the metrics.
