@@ -547,7 +547,8 @@ async fn callback_sets_the_amount(app: TestApp) {
         }),
     ))
     .await;
-    let secret = set_webhook(&app, "http://127.0.0.1:9/hooks").await;
+    // The institution's webhook on the same little server: it records what it receives.
+    let secret = set_webhook(&app, &format!("{}/hooks", callback.url)).await;
     define(&app, "CDS01", &callback_service(&callback.url)).await;
     let fields = [
         ("targa", "AB123CD"),
@@ -562,7 +563,12 @@ async fn callback_sets_the_amount(app: TestApp) {
         .await;
     let nav = notice_of(&reply);
 
-    let calls = callback.calls();
+    // The callback was asked once (the other calls are webhook deliveries).
+    let calls: Vec<_> = callback
+        .calls()
+        .into_iter()
+        .filter(|(_, body)| body.contains("\"requestId\""))
+        .collect();
     assert_eq!(calls.len(), 1);
     let (signature, body) = &calls[0];
     assert!(verify_signature(&secret, signature, body), "{signature}");
@@ -591,6 +597,26 @@ async fn callback_sets_the_amount(app: TestApp) {
         .soap(Some("paSendRTV2"), send_rt(&nav, "r-cb", true))
         .await;
     assert_eq!(sent.fault_code(), "OK");
+    // The payment reaches the institution's webhook, signed, as for any notice.
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    let delivered = loop {
+        let found = callback
+            .calls()
+            .into_iter()
+            .find(|(_, body)| body.contains("\"payment.received\""));
+        if let Some(found) = found {
+            break found;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no payment.received delivered"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(verify_signature(&secret, &delivered.0, &delivered.1));
+    let event: Value = serde_json::from_str(&delivered.1).unwrap();
+    assert_eq!(event["data"]["nav"], nav);
+    assert_eq!(event["data"]["amount"], 1230);
 }
 
 async fn callback_failures_create_nothing(app: TestApp) {
