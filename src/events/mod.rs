@@ -144,10 +144,12 @@ async fn attempt(
         }
         Err((Some(410), _)) => {
             metrics.delivery_failed(false);
-            log::warn!(
-                "webhook of {} answered 410 Gone: disabled",
-                event.organization_fiscal_code
-            );
+            let owner = if event.subscriber.is_empty() {
+                &event.organization_fiscal_code
+            } else {
+                &event.subscriber
+            };
+            log::warn!("webhook of {owner} answered 410 Gone: disabled");
             Attempt::Gone
         }
         Err((status, error)) => {

@@ -5,9 +5,11 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::positions::Reach;
-use super::schema::{events, payment_positions as pp, webhooks};
+use super::schema::{delegations, events, partner_webhooks, payment_positions as pp, webhooks};
 use super::{write_tx, DbConnection, StoreError};
+use crate::domain::access::Scope;
 use crate::domain::events::NewEvent;
+use crate::domain::OrgFiscalCode;
 
 /// Delivery states of an event.
 pub mod state {
@@ -20,37 +22,127 @@ pub mod state {
     pub const NO_WEBHOOK: &str = "NO_WEBHOOK";
 }
 
-/// Records events inside the caller's transaction.
+/// Records events inside the caller's transaction, with one copy for each partner whose webhook
+/// (enabled or not) should receive it: an active delegation from the institution, and the
+/// position, as this transaction leaves it, within the delegation's scope.
 pub fn insert(c: &mut DbConnection, new_events: &[NewEvent]) -> Result<(), StoreError> {
+    let mut partners_of: Option<(String, Vec<PartnerHook>)> = None;
     for e in new_events {
-        let body = e.body().map_err(|err| {
-            StoreError::Corrupt(format!("event {} cannot be serialized: {err}", e.event_id))
-        })?;
+        let body = body_of(e)?;
         let hooked: bool = webhooks::table
             .filter(webhooks::organization_fiscal_code.eq(&e.organization_fiscal_code))
             .filter(webhooks::enabled.eq(true))
             .count()
             .get_result::<i64>(c)?
             > 0;
-        diesel::insert_into(events::table)
-            .values((
-                events::event_id.eq(&e.event_id),
-                events::organization_fiscal_code.eq(&e.organization_fiscal_code),
-                events::event_type.eq(e.event_type.as_str()),
-                events::iupd.eq(&e.iupd),
-                events::payload.eq(&body),
-                events::created_at.eq(e.created_at),
-                events::state.eq(if hooked {
-                    state::PENDING
-                } else {
-                    state::NO_WEBHOOK
-                }),
-                events::attempts.eq(0),
-                events::next_attempt_at.eq(e.created_at),
-            ))
-            .execute(c)?;
+        insert_row(c, e, "", &body, hooked)?;
+        let hooks = match &partners_of {
+            Some((org, hooks)) if org == &e.organization_fiscal_code => hooks.clone(),
+            _ => {
+                let hooks = partner_hooks(c, &e.organization_fiscal_code)?;
+                partners_of = Some((e.organization_fiscal_code.clone(), hooks.clone()));
+                hooks
+            }
+        };
+        for hook in hooks {
+            if !position_within(c, &e.organization_fiscal_code, &e.iupd, &hook.scope)? {
+                continue;
+            }
+            let copy = NewEvent {
+                event_id: uuid::Uuid::new_v4().to_string(),
+                ..e.clone()
+            };
+            insert_row(c, &copy, &hook.partner, &body_of(&copy)?, hook.enabled)?;
+        }
     }
     Ok(())
+}
+
+fn body_of(e: &NewEvent) -> Result<String, StoreError> {
+    e.body().map_err(|err| {
+        StoreError::Corrupt(format!("event {} cannot be serialized: {err}", e.event_id))
+    })
+}
+
+fn insert_row(
+    c: &mut DbConnection,
+    e: &NewEvent,
+    subscriber: &str,
+    body: &str,
+    hooked: bool,
+) -> Result<(), StoreError> {
+    diesel::insert_into(events::table)
+        .values((
+            events::event_id.eq(&e.event_id),
+            events::organization_fiscal_code.eq(&e.organization_fiscal_code),
+            events::subscriber.eq(subscriber),
+            events::event_type.eq(e.event_type.as_str()),
+            events::iupd.eq(&e.iupd),
+            events::payload.eq(body),
+            events::created_at.eq(e.created_at),
+            events::state.eq(if hooked {
+                state::PENDING
+            } else {
+                state::NO_WEBHOOK
+            }),
+            events::attempts.eq(0),
+            events::next_attempt_at.eq(e.created_at),
+        ))
+        .execute(c)?;
+    Ok(())
+}
+
+/// A partner with a webhook and an active delegation from the institution.
+#[derive(Debug, Clone)]
+struct PartnerHook {
+    partner: String,
+    scope: Scope,
+    enabled: bool,
+}
+
+/// The partners that receive copies of the institution's events (one query).
+fn partner_hooks(c: &mut DbConnection, org: &str) -> Result<Vec<PartnerHook>, StoreError> {
+    let rows: Vec<(String, String, bool)> = delegations::table
+        .inner_join(
+            partner_webhooks::table
+                .on(partner_webhooks::partner_fiscal_code.eq(delegations::partner_fiscal_code)),
+        )
+        .filter(delegations::organization_fiscal_code.eq(org))
+        .filter(delegations::revoked_at.is_null())
+        .select((
+            delegations::partner_fiscal_code,
+            delegations::scope,
+            partner_webhooks::enabled,
+        ))
+        .load(c)?;
+    rows.into_iter()
+        .map(|(partner, scope, enabled)| {
+            Ok(PartnerHook {
+                partner,
+                scope: super::delegations::stored_scope(&scope)?,
+                enabled,
+            })
+        })
+        .collect()
+}
+
+/// Whether the position exists (in this transaction) and is within `scope`.
+fn position_within(
+    c: &mut DbConnection,
+    org: &str,
+    iupd: &str,
+    scope: &Scope,
+) -> Result<bool, StoreError> {
+    let org = OrgFiscalCode::parse("organization", org)
+        .map_err(|e| StoreError::Corrupt(format!("event of organization {org}: {e}")))?;
+    let mut q = pp::table
+        .filter(pp::organization_fiscal_code.eq(org.as_str()))
+        .filter(pp::iupd.eq(iupd))
+        .into_boxed();
+    if let Some(inside) = Reach::within(&org, scope).sql_condition() {
+        q = q.filter(inside);
+    }
+    Ok(q.select(pp::id).first::<i64>(c).optional()?.is_some())
 }
 
 /// An event leased to one worker, with where to send it.
@@ -59,6 +151,8 @@ pub struct Claimed {
     pub id: i64,
     pub event_id: String,
     pub organization_fiscal_code: String,
+    /// '' for the institution's own webhook, else the fiscal code of the partner it is for.
+    pub subscriber: String,
     pub event_type: String,
     pub body: String,
     pub attempts: i32,
@@ -79,7 +173,10 @@ pub fn claim(
     let hooked = webhooks::table
         .filter(webhooks::enabled.eq(true))
         .select(webhooks::organization_fiscal_code);
-    let candidates: Vec<(i64, String, String)> = events::table
+    let partners_hooked = partner_webhooks::table
+        .filter(partner_webhooks::enabled.eq(true))
+        .select(partner_webhooks::partner_fiscal_code);
+    let candidates: Vec<(i64, String, String, String)> = events::table
         .filter(events::state.eq(state::PENDING))
         .filter(events::next_attempt_at.le(now))
         .filter(
@@ -87,10 +184,20 @@ pub fn claim(
                 .is_null()
                 .or(events::locked_until.lt(now)),
         )
-        .filter(events::organization_fiscal_code.eq_any(hooked))
+        .filter(
+            events::subscriber
+                .eq("")
+                .and(events::organization_fiscal_code.eq_any(hooked))
+                .or(events::subscriber.eq_any(partners_hooked)),
+        )
         .order(events::id.asc())
         .limit(batch * 4)
-        .select((events::id, events::organization_fiscal_code, events::iupd))
+        .select((
+            events::id,
+            events::subscriber,
+            events::organization_fiscal_code,
+            events::iupd,
+        ))
         .load(conn)?;
     if candidates.is_empty() {
         return Ok(Vec::new());
@@ -98,11 +205,12 @@ pub fn claim(
     // The first pending event of each position among the candidates, if nothing earlier is pending.
     let mut ids = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    for (id, org, iupd) in candidates {
-        if !seen.insert((org.clone(), iupd.clone())) {
+    for (id, subscriber, org, iupd) in candidates {
+        if !seen.insert((subscriber.clone(), org.clone(), iupd.clone())) {
             continue;
         }
         let earlier: i64 = events::table
+            .filter(events::subscriber.eq(&subscriber))
             .filter(events::organization_fiscal_code.eq(&org))
             .filter(events::iupd.eq(&iupd))
             .filter(events::state.eq(state::PENDING))
@@ -130,18 +238,19 @@ pub fn claim(
     )
     .set((events::locked_until.eq(until), events::locked_by.eq(token)))
     .execute(conn)?;
-    let rows: Vec<Claimed> = events::table
+    let mut rows: Vec<Claimed> = events::table
         .inner_join(
             webhooks::table
                 .on(webhooks::organization_fiscal_code.eq(events::organization_fiscal_code)),
         )
         .filter(events::locked_by.eq(token))
         .filter(events::state.eq(state::PENDING))
-        .order(events::id.asc())
+        .filter(events::subscriber.eq(""))
         .select((
             events::id,
             events::event_id,
             events::organization_fiscal_code,
+            events::subscriber,
             events::event_type,
             events::payload,
             events::attempts,
@@ -150,6 +259,28 @@ pub fn claim(
             webhooks::secret,
         ))
         .load(conn)?;
+    let partners_rows: Vec<Claimed> = events::table
+        .inner_join(
+            partner_webhooks::table
+                .on(partner_webhooks::partner_fiscal_code.eq(events::subscriber)),
+        )
+        .filter(events::locked_by.eq(token))
+        .filter(events::state.eq(state::PENDING))
+        .select((
+            events::id,
+            events::event_id,
+            events::organization_fiscal_code,
+            events::subscriber,
+            events::event_type,
+            events::payload,
+            events::attempts,
+            events::created_at,
+            partner_webhooks::url,
+            partner_webhooks::secret,
+        ))
+        .load(conn)?;
+    rows.extend(partners_rows);
+    rows.sort_by_key(|r| r.id);
     Ok(rows)
 }
 
@@ -218,13 +349,24 @@ pub fn finish(
                 ))
                 .execute(c)?,
             Attempt::Gone => {
-                diesel::update(webhooks::table.find(&claimed.organization_fiscal_code))
-                    .set((
-                        webhooks::enabled.eq(false),
-                        webhooks::disabled_reason.eq("the endpoint answered 410 Gone"),
-                        webhooks::updated_at.eq(now),
-                    ))
-                    .execute(c)?;
+                const GONE: &str = "the endpoint answered 410 Gone";
+                if claimed.subscriber.is_empty() {
+                    diesel::update(webhooks::table.find(&claimed.organization_fiscal_code))
+                        .set((
+                            webhooks::enabled.eq(false),
+                            webhooks::disabled_reason.eq(GONE),
+                            webhooks::updated_at.eq(now),
+                        ))
+                        .execute(c)?;
+                } else {
+                    diesel::update(partner_webhooks::table.find(&claimed.subscriber))
+                        .set((
+                            partner_webhooks::enabled.eq(false),
+                            partner_webhooks::disabled_reason.eq(GONE),
+                            partner_webhooks::updated_at.eq(now),
+                        ))
+                        .execute(c)?;
+                }
                 diesel::update(mine)
                     .set((
                         events::attempts.eq(attempts),
@@ -302,6 +444,7 @@ pub fn redeliver<'a>(
     let n = diesel::update(
         events::table
             .filter(events::organization_fiscal_code.eq(org))
+            .filter(events::subscriber.eq(""))
             .filter(events::event_id.eq(event_id)),
     )
     .set((
@@ -329,8 +472,10 @@ fn feed_one(conn: &mut DbConnection, reach: Reach, event_id: &str) -> Result<boo
 /// exist and are within it.
 fn visible_to(reach: Reach<'_>) -> events::BoxedQuery<'_, super::positions::Backend> {
     let org = reach.org.as_str();
+    // Partners' copies (subscriber <> '') are not the institution's events.
     let mut q = events::table
         .filter(events::organization_fiscal_code.eq(org))
+        .filter(events::subscriber.eq(""))
         .into_boxed();
     if let Some(inside) = reach.sql_condition() {
         let visible = pp::table

@@ -26,6 +26,7 @@ pub mod iuvs;
 pub mod keys;
 pub mod models;
 pub mod orgs;
+pub mod partner_webhooks;
 pub mod partners;
 pub mod positions;
 pub mod receipts;

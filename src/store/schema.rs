@@ -158,6 +158,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     stations,
     receipts,
     webhooks,
+    partner_webhooks,
     events,
     iuv_sequences,
     partners,
@@ -211,10 +212,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    partner_webhooks (partner_fiscal_code) {
+        partner_fiscal_code -> Text,
+        url -> Text,
+        secret -> Text,
+        enabled -> Bool,
+        disabled_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     events (id) {
         id -> BigInt,
         event_id -> Text,
         organization_fiscal_code -> Text,
+        subscriber -> Text,
         event_type -> Text,
         iupd -> Text,
         payload -> Text,

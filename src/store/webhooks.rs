@@ -20,7 +20,7 @@ pub struct Webhook {
     pub updated_at: NaiveDateTime,
 }
 
-fn new_secret() -> String {
+pub(super) fn new_secret() -> String {
     format!("whsec_{}", hex::encode(rand::rng().random::<[u8; 32]>()))
 }
 

@@ -1,0 +1,19 @@
+-- A partner's own webhook: it receives the events of every institution that delegates to it,
+-- for the positions within the delegation's scope.
+CREATE TABLE partner_webhooks (
+    partner_fiscal_code VARCHAR(16) NOT NULL PRIMARY KEY,
+    url VARCHAR(2048) NOT NULL,
+    secret VARCHAR(128) NOT NULL,
+    enabled BOOLEAN NOT NULL,
+    disabled_reason VARCHAR(255),
+    created_at DATETIME(6) NOT NULL,
+    updated_at DATETIME(6) NOT NULL,
+    FOREIGN KEY (partner_fiscal_code) REFERENCES partners (fiscal_code)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- Who an outbox row is for: '' the institution's own webhook, else a partner's fiscal code.
+ALTER TABLE events ADD COLUMN subscriber VARCHAR(16) NOT NULL DEFAULT '' AFTER organization_fiscal_code;
+DROP INDEX idx_events_org ON events;
+DROP INDEX idx_events_position ON events;
+CREATE INDEX idx_events_org ON events (organization_fiscal_code, subscriber, id);
+CREATE INDEX idx_events_position ON events (subscriber, organization_fiscal_code, iupd, state, id);
