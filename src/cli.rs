@@ -1,7 +1,9 @@
-//! Command line: `serve` (default), `migrate`, `org`, `station`, `webhook`; `partner`,
+//! Command line: `serve` (default), `migrate`, `org`, `station`; `webhook` is in
+//! [`webhook`]; `partner`,
 //! `delegation`, `key` and `audit` are in [`access`].
 
 mod access;
+mod webhook;
 
 pub mod taxonomy;
 
@@ -10,7 +12,7 @@ use clap::{Parser, Subcommand};
 use crate::app::Application;
 use crate::config::{DatabaseConfig, ServeConfig};
 use crate::domain::{self, OrgFiscalCode, Organization, SegregationCode};
-use crate::store::{self, orgs, stations, webhooks, DatabaseUrl, DbConnection};
+use crate::store::{self, orgs, stations, DatabaseUrl, DbConnection};
 use access::{AuditCommand, DelegationCommand, KeyCommand, PartnerCommand};
 
 #[derive(Debug, Parser)]
@@ -52,43 +54,12 @@ pub enum Command {
     /// Stations through which the pagoPA Nodo calls for an institution.
     #[command(subcommand)]
     Station(StationCommand),
-    /// Where an institution receives its events.
+    /// Where an institution (or a partner) receives its events.
     #[command(subcommand)]
-    Webhook(WebhookCommand),
+    Webhook(webhook::WebhookCommand),
     /// PagoPA's taxonomy catalog: names for the codes of transfer categories (optional).
     #[command(subcommand)]
     Taxonomy(taxonomy::TaxonomyCommand),
-}
-
-#[derive(Debug, Subcommand)]
-pub enum WebhookCommand {
-    /// Set the URL and enable deliveries; the signing secret is printed alone on the last line.
-    Set {
-        /// Fiscal code of the institution.
-        #[arg(long)]
-        org: String,
-        /// HTTPS (or HTTP) URL that receives the signed events by POST.
-        #[arg(long)]
-        url: String,
-    },
-    /// Show the webhook (never the secret).
-    Show {
-        /// Fiscal code of the institution.
-        #[arg(long)]
-        org: String,
-    },
-    /// Replace the signing secret; the new one is printed alone on the last line.
-    RotateSecret {
-        /// Fiscal code of the institution.
-        #[arg(long)]
-        org: String,
-    },
-    /// Stop deliveries (events are still recorded for the feed).
-    Disable {
-        /// Fiscal code of the institution.
-        #[arg(long)]
-        org: String,
-    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -206,7 +177,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Some(Command::Key(cmd)) => access::key_command(&cli.database, cmd),
         Some(Command::Audit(cmd)) => access::audit_command(&cli.database, cmd),
         Some(Command::Station(cmd)) => station_command(&cli.database, cmd),
-        Some(Command::Webhook(cmd)) => webhook_command(&cli.database, cmd),
+        Some(Command::Webhook(cmd)) => webhook::run(&cli.database, cmd),
         Some(Command::Taxonomy(cmd)) => taxonomy::run(&cli.database, cmd),
     }
 }
@@ -369,55 +340,6 @@ fn station_command(database: &DatabaseConfig, cmd: StationCommand) -> Result<(),
                     ]
                 }),
             );
-        }
-    }
-    Ok(())
-}
-
-fn print_webhook(hook: &webhooks::Webhook) {
-    let state = match (&hook.enabled, &hook.disabled_reason) {
-        (true, _) => "enabled".to_owned(),
-        (false, Some(reason)) => format!("disabled ({reason})"),
-        (false, None) => "disabled".to_owned(),
-    };
-    println!(
-        "{}\t{}\t{state}\tupdated {}",
-        hook.organization_fiscal_code, hook.url, hook.updated_at
-    );
-}
-
-fn webhook_command(database: &DatabaseConfig, cmd: WebhookCommand) -> Result<(), String> {
-    let mut conn = open(database)?;
-    let now = domain::now();
-    match cmd {
-        WebhookCommand::Set { org, url } => {
-            let (hook, created) =
-                webhooks::set(&mut conn, &org_code(&org)?, &url, now).map_err(|e| e.to_string())?;
-            let verb = if created {
-                "created"
-            } else {
-                "updated and enabled"
-            };
-            println!("webhook of {org} {verb}: {}; signing secret:", hook.url);
-            println!("{}", hook.secret);
-        }
-        WebhookCommand::Show { org } => {
-            match webhooks::get(&mut conn, &org_code(&org)?).map_err(|e| e.to_string())? {
-                Some(hook) => print_webhook(&hook),
-                None => return Err(format!("organization {org} has no webhook")),
-            }
-        }
-        WebhookCommand::RotateSecret { org } => {
-            let hook = webhooks::rotate_secret(&mut conn, &org_code(&org)?, now)
-                .map_err(|e| e.to_string())?;
-            println!("new signing secret of {org} (the old one stops working now):");
-            println!("{}", hook.secret);
-        }
-        WebhookCommand::Disable { org } => {
-            let hook =
-                webhooks::disable(&mut conn, &org_code(&org)?, "disabled by the operator", now)
-                    .map_err(|e| e.to_string())?;
-            print_webhook(&hook);
         }
     }
     Ok(())

@@ -129,7 +129,7 @@ pub enum AuditCommand {
     },
 }
 
-fn partner_code(value: &str) -> Result<PartnerFiscalCode, String> {
+pub(super) fn partner_code(value: &str) -> Result<PartnerFiscalCode, String> {
     PartnerFiscalCode::parse("partner", value).map_err(|e| e.to_string())
 }
 
