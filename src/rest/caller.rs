@@ -67,7 +67,7 @@ impl<P> Caller<P> {
     }
 }
 
-fn app_data<T: 'static>(req: &HttpRequest) -> Result<web::Data<T>, ApiError> {
+pub(super) fn app_data<T: 'static>(req: &HttpRequest) -> Result<web::Data<T>, ApiError> {
     req.app_data::<web::Data<T>>().cloned().ok_or_else(|| {
         ApiError::Internal(format!(
             "the app is missing its {}",

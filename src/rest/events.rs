@@ -36,7 +36,7 @@ pub struct WebhookModel {
 }
 
 impl WebhookModel {
-    fn from_store(w: Webhook, show_secret: bool) -> Self {
+    pub(super) fn from_store(w: Webhook, show_secret: bool) -> Self {
         WebhookModel {
             url: w.url,
             enabled: w.enabled,

@@ -6,6 +6,7 @@ pub mod iuvs;
 pub mod model;
 pub mod openapi;
 pub mod params;
+pub mod partners;
 pub mod positions;
 pub mod query;
 pub mod services;
@@ -128,6 +129,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     system::configure(cfg);
     taxonomy::configure(cfg);
     events::configure(cfg);
+    partners::configure(cfg);
     let org = web::scope(&format!("/organizations/{{{}}}", caller::ORG_PARAM));
     cfg.service(services::org_routes(events::org_routes(
         positions::org_routes(org),

@@ -12,7 +12,7 @@ use super::events::{
 use super::iuvs::{self, GeneratedIuvModel, IuvRequestModel};
 use super::model::*;
 use super::taxonomy::{self, TaxonomyEntryModel, TaxonomyModel};
-use super::{positions, services, system};
+use super::{partners, positions, services, system};
 
 struct ApiKeyScheme;
 
@@ -96,6 +96,7 @@ impl Modify for Problems {
         positions::get_by_iuv, positions::get_option, positions::pay, positions::paid_by_ec, positions::report_transfer, positions::notification_fee,
         iuvs::generate,
         events::get_webhook, events::put_webhook, events::delete_webhook, events::rotate_secret,
+        partners::get_webhook, partners::put_webhook, partners::delete_webhook, partners::rotate_secret,
         events::feed, events::redeliver, events::list_receipts, events::get_receipt,
         services::put, services::list, services::get, services::disable, services::xsd,
         taxonomy::list,

@@ -8,7 +8,7 @@ use super::keys::{hash_key, KeyRecord};
 use super::orgs::OrgRecord;
 use super::schema::{api_keys, delegations, organizations};
 use super::{write_tx, DbConnection, StoreError};
-use crate::domain::access::{key_expired, Principal, Scope};
+use crate::domain::access::{key_expired, PartnerFiscalCode, Principal, Scope};
 use crate::domain::Organization;
 
 /// `last_used_at` is written at most once in this interval per key, so reads stay reads.
@@ -142,4 +142,60 @@ pub fn is_valid_key(
         authorize(conn, secret, "", now)?,
         Err(Denied::Unauthorized(_))
     ))
+}
+
+/// Who holds `secret` and the key's own scope, for requests that act for the key's owner itself
+/// (a partner managing its webhook): Unauthorized as [`authorize`] for an unknown, revoked or
+/// expired key. One SELECT, and the same `last_used_at` bookkeeping.
+pub fn owner_of_key(
+    conn: &mut DbConnection,
+    secret: &str,
+    now: NaiveDateTime,
+) -> Result<Result<(Principal, Scope), Denied>, StoreError> {
+    let key: Option<KeyRecord> = api_keys::table
+        .filter(api_keys::key_hash.eq(hash_key(secret)))
+        .filter(api_keys::revoked_at.is_null())
+        .select(KeyRecord::as_select())
+        .first(conn)
+        .optional()?;
+    let Some(key) = key else {
+        return Ok(Err(Denied::Unauthorized(
+            "Access denied: the API key is not valid".to_owned(),
+        )));
+    };
+    if let Some(day) = key.expires_at.filter(|&d| key_expired(Some(d), now)) {
+        return Ok(Err(Denied::Unauthorized(format!(
+            "Access denied: the API key expired on {day}"
+        ))));
+    }
+    note_use(conn, &key, now);
+    Ok(Ok((key.owner()?, key.scope()?)))
+}
+
+/// Checks `secret` for acting as partner `path_partner` itself: 401 as [`owner_of_key`], 403 for
+/// a key of anyone else or limited to taxonomy domains.
+pub fn partner_of_key(
+    conn: &mut DbConnection,
+    secret: &str,
+    path_partner: &str,
+    now: NaiveDateTime,
+) -> Result<Result<PartnerFiscalCode, Denied>, StoreError> {
+    let (principal, scope) = match owner_of_key(conn, secret, now)? {
+        Ok(found) => found,
+        Err(denied) => return Ok(Err(denied)),
+    };
+    match principal {
+        Principal::Partner(partner) if partner.as_str() == path_partner => {
+            if scope.is_all() {
+                Ok(Ok(partner))
+            } else {
+                Ok(Err(Denied::Forbidden(format!(
+                    "Managing partner {partner}'s webhook needs one of its API keys without a taxonomy scope"
+                ))))
+            }
+        }
+        _ => Ok(Err(Denied::Forbidden(format!(
+            "This API key is not allowed to act for partner {path_partner}"
+        )))),
+    }
 }
