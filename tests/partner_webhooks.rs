@@ -351,8 +351,51 @@ async fn partner_webhook_api(s: Setup) {
     );
 }
 
+async fn partner_webhook_cli(s: Setup) {
+    let url = s.app.database_url.as_str();
+    let set = [
+        "webhook",
+        "set",
+        "--partner",
+        PARTNER,
+        "--url",
+        "https://partner.example/hooks",
+    ];
+    let (ok, out, err) = common::gpd(url, &set);
+    assert!(ok, "{err}");
+    assert!(out.starts_with("webhook of partner 15376371009 created: https://partner.example/hooks; signing secret:"), "{out}");
+    let secret = out.lines().last().unwrap().trim().to_owned();
+    assert!(secret.starts_with("whsec_"), "{out}");
+    let (ok, out, _) = common::gpd(url, &["webhook", "show", "--partner", PARTNER]);
+    assert!(ok);
+    assert!(
+        out.starts_with("15376371009\thttps://partner.example/hooks\tenabled"),
+        "{out}"
+    );
+    assert!(!out.contains(&secret));
+    let (ok, out, _) = common::gpd(url, &["webhook", "rotate-secret", "--partner", PARTNER]);
+    assert!(ok);
+    assert_ne!(out.lines().last().unwrap().trim(), secret);
+    let (ok, out, _) = common::gpd(url, &["webhook", "disable", "--partner", PARTNER]);
+    assert!(ok);
+    assert!(out.contains("disabled (disabled by the operator)"), "{out}");
+    // The API sees what the CLI set.
+    let (status, shown) = call(&s.app, Method::GET, HOOK, &s.partner_key, None).await;
+    assert_eq!((status, shown["enabled"].clone()), (200, json!(false)));
+    let (ok, _, err) = common::gpd(url, &["webhook", "show", "--partner", "99999999999"]);
+    assert!(!ok);
+    assert!(err.contains("partner 99999999999 has no webhook"), "{err}");
+    let (ok, _, err) = common::gpd(
+        url,
+        &["webhook", "show", "--partner", PARTNER, "--org", ORG_A],
+    );
+    assert!(!ok, "--org and --partner together are refused");
+    assert!(err.contains("cannot be used with"), "{err}");
+}
+
 both_backends!(
     setup = super::setup;
     partner_receives_only_in_scope_events_signed,
     partner_webhook_api,
+    partner_webhook_cli,
 );
