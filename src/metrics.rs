@@ -128,7 +128,7 @@ impl Metrics {
             }
         }
         out.push_str(
-            "# HELP gpd_events Events in the outbox by delivery state.\n# TYPE gpd_events gauge\n",
+            "# HELP gpd_events Events in the outbox by delivery state (partners' copies included).\n# TYPE gpd_events gauge\n",
         );
         for state in ["PENDING", "DELIVERED", "DEAD", "NO_WEBHOOK"] {
             let n = event_states

@@ -487,7 +487,7 @@ fn visible_to(reach: Reach<'_>) -> events::BoxedQuery<'_, super::positions::Back
     q
 }
 
-/// Number of events per delivery state, for the metrics.
+/// Number of outbox rows per delivery state, for the metrics (partners' copies included).
 pub fn counts(conn: &mut DbConnection) -> Result<Vec<(String, i64)>, StoreError> {
     Ok(events::table
         .group_by(events::state)
