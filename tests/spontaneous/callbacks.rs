@@ -115,7 +115,7 @@ async fn callback_failures_create_nothing(app: TestApp) {
     let slow = app.soap(Some("paDemandPaymentNotice"), ask()).await;
     assert_eq!(slow.fault_code(), "PAA_SYSTEM_ERROR", "{}", slow.text());
     assert!(
-        description(&slow).contains("timed out after 0.8 s"),
+        description(&slow).contains("no answer within 0.8 s"),
         "{}",
         slow.text()
     );
