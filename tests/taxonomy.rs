@@ -273,7 +273,55 @@ async fn the_store_names_prefixes(app: TestApp) {
     );
 }
 
+/// With a catalog, delegation and key listings name the prefixes they know.
+async fn listings_name_the_scopes(app: TestApp) {
+    import_sample(&app);
+    for args in [
+        &[
+            "partner",
+            "add",
+            "--fiscal-code",
+            "15376371009",
+            "--name",
+            "Partner Srl",
+        ][..],
+        &[
+            "delegation",
+            "grant",
+            "--org",
+            "77777777777",
+            "--partner",
+            "15376371009",
+            "--scope",
+            "0102",
+            "--scope",
+            "0103",
+        ],
+        &[
+            "key",
+            "create",
+            "--partner",
+            "15376371009",
+            "--scope",
+            "0102",
+        ],
+    ] {
+        let (ok, _, err) = gpd(&app, args);
+        assert!(ok, "{args:?}: {err}");
+    }
+    let police = "0102 (COMUNE/UNIONE DI COMUNI / CONSORZI > CORPO DI POLIZIA LOCALE)";
+    let (ok, out, _) = gpd(&app, &["delegation", "list"]);
+    assert!(ok);
+    let row: Vec<&str> = out.lines().nth(1).unwrap().split('\t').collect();
+    assert_eq!(row[2], format!("{police},0103"), "{out}");
+    let (ok, out, _) = gpd(&app, &["key", "list", "--partner", "15376371009"]);
+    assert!(ok);
+    let row: Vec<&str> = out.lines().nth(1).unwrap().split('\t').collect();
+    assert_eq!(row[3], police, "{out}");
+}
+
 both_backends!(
+    listings_name_the_scopes,
     import_and_list,
     bad_files_change_nothing,
     rest_serves_the_catalog,

@@ -10,7 +10,7 @@ use crate::domain::{self, time::parse_date};
 use crate::store::audit::{self, CLI_ACTOR};
 use crate::store::delegations::{self, Granted};
 use crate::store::keys::{self, KeyOptions};
-use crate::store::{orgs, partners};
+use crate::store::{orgs, partners, taxonomy};
 
 #[derive(Debug, Subcommand)]
 pub enum PartnerCommand {
@@ -206,6 +206,7 @@ pub fn delegation_command(database: &DatabaseConfig, cmd: DelegationCommand) -> 
         DelegationCommand::List { of, all } => {
             let list = delegations::list(&mut conn, of.principal()?.as_ref(), all)
                 .map_err(|e| e.to_string())?;
+            let catalog = taxonomy::catalog(&mut conn).map_err(|e| e.to_string())?;
             print_table(
                 &["ORGANIZATION", "PARTNER", "SCOPE", "GRANTED", "STATE"],
                 list.into_iter().map(|d| {
@@ -216,7 +217,7 @@ pub fn delegation_command(database: &DatabaseConfig, cmd: DelegationCommand) -> 
                     vec![
                         d.org.to_string(),
                         d.partner.to_string(),
-                        d.scope.to_string(),
+                        catalog.name_scope(&d.scope),
                         d.granted_at.to_string(),
                         state,
                     ]
@@ -289,6 +290,7 @@ pub fn key_command(database: &DatabaseConfig, cmd: KeyCommand) -> Result<(), Str
         KeyCommand::List { of } => {
             let list =
                 keys::list(&mut conn, of.principal()?.as_ref()).map_err(|e| e.to_string())?;
+            let catalog = taxonomy::catalog(&mut conn).map_err(|e| e.to_string())?;
             print_table(
                 &[
                     "KEY ID",
@@ -310,7 +312,7 @@ pub fn key_command(database: &DatabaseConfig, cmd: KeyCommand) -> Result<(), Str
                         key.key_id,
                         key.owner.to_string(),
                         or_dash(key.label.as_deref()),
-                        key.scope.to_string(),
+                        catalog.name_scope(&key.scope),
                         key.created_at.to_string(),
                         dash_or(key.expires_at),
                         dash_or(key.last_used_at),

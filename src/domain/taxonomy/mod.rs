@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use super::access::{category_code, TaxonomyPrefix};
+use super::access::{category_code, Scope, TaxonomyPrefix};
 use super::error::DomainError;
 use super::ids::string_newtype;
 
@@ -156,6 +156,22 @@ impl Catalog {
         self.under(prefix.as_str())
             .next()
             .and_then(|e| describe(prefix, e))
+    }
+
+    /// A scope as listings show it: each prefix with its name when the catalog knows it,
+    /// `0101 (COMUNE/UNIONE DI COMUNI / CONSORZI > TRIBUTI),0201`.
+    pub fn name_scope(&self, scope: &Scope) -> String {
+        match scope {
+            Scope::Prefixes(prefixes) if !prefixes.is_empty() => prefixes
+                .iter()
+                .map(|p| match self.describe(p) {
+                    Some(name) => format!("{p} ({name})"),
+                    None => p.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(","),
+            other => other.to_string(),
+        }
     }
 
     /// The name of a transfer category `9/<code>/`, when the catalog has its code.
