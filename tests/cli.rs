@@ -168,7 +168,7 @@ async fn org_and_key_round_trip(backend: Backend) {
     let mut lines = out.lines();
     assert_eq!(
         lines.next(),
-        Some("KEY ID\tOWNER\tLABEL\tSCOPE\tCREATED\tEXPIRES\tLAST USED\tSTATE")
+        Some("KEY ID\tLABEL\tSCOPE\tCREATED\tEXPIRES\tLAST USED\tSTATE\tOWNER")
     );
     let key_id = lines.next().unwrap().split('\t').next().unwrap().to_owned();
     assert!(out.contains("active"), "{out}");
@@ -301,7 +301,7 @@ fn empty_listings_print_their_header() {
         ),
         (
             &["key", "list"][..],
-            "KEY ID\tOWNER\tLABEL\tSCOPE\tCREATED\tEXPIRES\tLAST USED\tSTATE\n",
+            "KEY ID\tLABEL\tSCOPE\tCREATED\tEXPIRES\tLAST USED\tSTATE\tOWNER\n",
         ),
         (&["partner", "list"][..], "FISCAL CODE\tNAME\n"),
         (

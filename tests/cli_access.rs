@@ -220,7 +220,7 @@ async fn partners_delegations_keys_and_audit(backend: Backend) {
     .unwrap()
     .unwrap();
     assert_eq!(access.scope.to_string(), "0101108TS");
-    let header = "KEY ID\tOWNER\tLABEL\tSCOPE\tCREATED\tEXPIRES\tLAST USED\tSTATE\n";
+    let header = "KEY ID\tLABEL\tSCOPE\tCREATED\tEXPIRES\tLAST USED\tSTATE\tOWNER\n";
     let out = run(&["key", "list", "--partner", "15376371009"]);
     assert!(
         !out.contains(&partner_key),
@@ -228,7 +228,7 @@ async fn partners_delegations_keys_and_audit(backend: Backend) {
     );
     assert_eq!(
         without_times(&out),
-        format!("{header}{partner_key_id}\tpartner 15376371009\tgestionale TARI\t0101\t<T>\t2030-12-31\t<T>\tactive\n")
+        format!("{header}{partner_key_id}\tgestionale TARI\t0101\t<T>\t2030-12-31\t<T>\tactive\tpartner 15376371009\n")
     );
     assert_eq!(
         run(&["key", "revoke", "--key-id", &org_key_id]),
@@ -236,7 +236,7 @@ async fn partners_delegations_keys_and_audit(backend: Backend) {
     );
     assert_eq!(
         without_times(&run(&["key", "list", "--org", "77777777777"])),
-        format!("{header}{org_key_id}\tinstitution 77777777777\t-\tall\t<T>\t-\t-\trevoked <T>\n")
+        format!("{header}{org_key_id}\t-\tall\t<T>\t-\t-\trevoked <T>\tinstitution 77777777777\n")
     );
     assert_eq!(without_times(&run(&["key", "list"])).lines().count(), 3);
 

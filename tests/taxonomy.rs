@@ -317,7 +317,7 @@ async fn listings_name_the_scopes(app: TestApp) {
     let (ok, out, _) = gpd(&app, &["key", "list", "--partner", "15376371009"]);
     assert!(ok);
     let row: Vec<&str> = out.lines().nth(1).unwrap().split('\t').collect();
-    assert_eq!(row[3], police, "{out}");
+    assert_eq!(row[2], police, "{out}");
 }
 
 both_backends!(

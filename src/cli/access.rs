@@ -294,13 +294,13 @@ pub fn key_command(database: &DatabaseConfig, cmd: KeyCommand) -> Result<(), Str
             print_table(
                 &[
                     "KEY ID",
-                    "OWNER",
                     "LABEL",
                     "SCOPE",
                     "CREATED",
                     "EXPIRES",
                     "LAST USED",
                     "STATE",
+                    "OWNER",
                 ],
                 list.into_iter().map(|key| {
                     let state = match key.revoked_at {
@@ -310,13 +310,13 @@ pub fn key_command(database: &DatabaseConfig, cmd: KeyCommand) -> Result<(), Str
                     };
                     vec![
                         key.key_id,
-                        key.owner.to_string(),
                         or_dash(key.label.as_deref()),
                         catalog.name_scope(&key.scope),
                         key.created_at.to_string(),
                         dash_or(key.expires_at),
                         dash_or(key.last_used_at),
                         state,
+                        key.owner.to_string(),
                     ]
                 }),
             );
