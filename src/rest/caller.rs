@@ -8,14 +8,14 @@ use chrono::NaiveDateTime;
 use futures_util::future::LocalBoxFuture;
 
 use super::params::Param;
-use super::ApiError;
+use super::{ApiError, ApiResult};
 use crate::clock::Clock;
 use crate::domain::access::{Principal, Scope};
 use crate::domain::{OrgFiscalCode, Organization};
 use crate::http::{header_text, API_KEY_HEADER};
 use crate::store::access::{self, Access, Denied};
 use crate::store::positions::ScopedOrg;
-use crate::store::Db;
+use crate::store::{Db, DbConnection, StoreError};
 
 /// The path segment naming the institution a request acts for.
 pub const ORG_PARAM: &str = "organizationfiscalcode";
@@ -76,28 +76,28 @@ pub(super) fn app_data<T: 'static>(req: &HttpRequest) -> Result<web::Data<T>, Ap
     })
 }
 
-/// 401 when the key is missing, unknown, revoked or expired; 403 when it may not act for the
-/// institution in the path (see [`access::authorize`]).
-async fn authenticate(
-    db: web::Data<Db>,
-    key: Option<String>,
-    path_org: String,
-    now: NaiveDateTime,
-) -> Result<Access, ApiError> {
+impl From<Denied> for ApiError {
+    fn from(denied: Denied) -> Self {
+        match denied {
+            Denied::Unauthorized(message) => ApiError::Unauthorized(message),
+            Denied::Forbidden(message) => ApiError::Forbidden(message),
+        }
+    }
+}
+
+/// Runs `check` on the request's API key (from [`API_KEY_HEADER`]) on the blocking pool: 401
+/// when the header is missing, else the check's own answer or refusal (401/403).
+pub(super) async fn with_key<T, F>(db: &Db, key: Option<String>, check: F) -> ApiResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConnection, &str) -> Result<Result<T, Denied>, StoreError> + Send + 'static,
+{
     let key = key.ok_or_else(|| {
         ApiError::Unauthorized(format!(
             "Access denied: the {API_KEY_HEADER} header is missing"
         ))
     })?;
-    let access = match db
-        .run(move |c| access::authorize(c, &key, &path_org, now))
-        .await?
-    {
-        Ok(access) => access,
-        Err(Denied::Unauthorized(message)) => return Err(ApiError::Unauthorized(message)),
-        Err(Denied::Forbidden(message)) => return Err(ApiError::Forbidden(message)),
-    };
-    Ok(access)
+    Ok(db.run(move |c| check(c, &key)).await??)
 }
 
 impl<P: Param + 'static> FromRequest for Caller<P> {
@@ -118,7 +118,10 @@ impl<P: Param + 'static> FromRequest for Caller<P> {
                 org,
                 principal,
                 scope,
-            } = authenticate(db, key, path_org, now).await?;
+            } = with_key(&db, key, move |c, key| {
+                access::authorize(c, key, &path_org, now)
+            })
+            .await?;
             Ok(Caller {
                 principal,
                 scope,

@@ -6,13 +6,13 @@ use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
 use futures_util::future::LocalBoxFuture;
 
-use super::caller::app_data;
+use super::caller::{app_data, with_key};
 use super::events::{WebhookModel, WebhookUpdateModel};
 use super::{parse_json, resource, ApiError, ApiResult};
 use crate::clock::Clock;
 use crate::domain::access::PartnerFiscalCode;
 use crate::http::{header_text, API_KEY_HEADER};
-use crate::store::access::{self, Denied};
+use crate::store::access;
 use crate::store::{partner_webhooks, Db};
 
 /// The path segment naming the partner.
@@ -36,20 +36,12 @@ impl FromRequest for PartnerCaller {
             let (db, clock) = services?;
             let path = path
                 .ok_or_else(|| ApiError::Internal(format!("route without {{{PARTNER_PARAM}}}")))?;
-            let key = key.ok_or_else(|| {
-                ApiError::Unauthorized(format!(
-                    "Access denied: the {API_KEY_HEADER} header is missing"
-                ))
-            })?;
             let now = clock.now();
-            match db
-                .run(move |c| access::partner_of_key(c, &key, &path, now))
-                .await?
-            {
-                Ok(partner) => Ok(PartnerCaller { partner, now }),
-                Err(Denied::Unauthorized(message)) => Err(ApiError::Unauthorized(message)),
-                Err(Denied::Forbidden(message)) => Err(ApiError::Forbidden(message)),
-            }
+            let partner = with_key(&db, key, move |c, key| {
+                access::partner_of_key(c, key, &path, now)
+            })
+            .await?;
+            Ok(PartnerCaller { partner, now })
         })
     }
 }

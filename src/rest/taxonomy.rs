@@ -7,8 +7,10 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::caller::{app_data, with_key};
 use super::params::{Param, Query};
-use super::{resource, ApiError, ApiResult};
+use super::{resource, ApiResult};
+use crate::clock::Clock;
 use crate::domain::access::TaxonomyPrefix;
 use crate::domain::taxonomy::TaxonomyEntry;
 use crate::http::{header_text, API_KEY_HEADER};
@@ -91,25 +93,12 @@ fn prefix_param(req: &HttpRequest) -> ApiResult<Option<TaxonomyPrefix>> {
         .transpose()?)
 }
 
-/// 401 unless the request carries an active key, of any institution.
+/// 401 unless the request carries an active key, of any institution or partner.
 async fn any_valid_key(db: &Db, req: &HttpRequest) -> ApiResult<()> {
-    let key = header_text(req, API_KEY_HEADER)
-        .map(str::to_owned)
-        .ok_or_else(|| {
-            ApiError::Unauthorized(format!(
-                "Access denied: the {API_KEY_HEADER} header is missing"
-            ))
-        })?;
-    let known = db
-        .run(move |c| access::is_valid_key(c, &key, crate::domain::now()))
-        .await?;
-    if known {
-        Ok(())
-    } else {
-        Err(ApiError::Unauthorized(
-            "Access denied: the API key is not valid".to_owned(),
-        ))
-    }
+    let key = header_text(req, API_KEY_HEADER).map(str::to_owned);
+    let now = app_data::<Clock>(req)?.now();
+    with_key(db, key, move |c, key| access::owner_of_key(c, key, now)).await?;
+    Ok(())
 }
 
 /// The taxonomy catalog.

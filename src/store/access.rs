@@ -73,17 +73,13 @@ pub fn authorize(
         ))
         .first(conn)
         .optional()?;
-    let Some((key, org, delegation)) = row else {
-        return Ok(Err(Denied::Unauthorized(
-            "Access denied: the API key is not valid".to_owned(),
-        )));
+    let (key, org, delegation) = match row {
+        Some((key, org, delegation)) => match usable(conn, key, now) {
+            Ok(key) => (key, org, delegation),
+            Err(denied) => return Ok(Err(denied)),
+        },
+        None => return Ok(Err(unknown_key())),
     };
-    if let Some(day) = key.expires_at.filter(|&d| key_expired(Some(d), now)) {
-        return Ok(Err(Denied::Unauthorized(format!(
-            "Access denied: the API key expired on {day}"
-        ))));
-    }
-    note_use(conn, &key, now);
     let principal = key.owner()?;
     let key_scope = key.scope()?;
     let Some(org) = org else {
@@ -106,6 +102,25 @@ pub fn authorize(
         principal,
         scope,
     }))
+}
+
+fn unknown_key() -> Denied {
+    Denied::Unauthorized("Access denied: the API key is not valid".to_owned())
+}
+
+/// A found, unrevoked key, unless it has expired by `now`; its use is noted.
+fn usable(
+    conn: &mut DbConnection,
+    key: KeyRecord,
+    now: NaiveDateTime,
+) -> Result<KeyRecord, Denied> {
+    if let Some(day) = key.expires_at.filter(|&d| key_expired(Some(d), now)) {
+        return Err(Denied::Unauthorized(format!(
+            "Access denied: the API key expired on {day}"
+        )));
+    }
+    note_use(conn, &key, now);
+    Ok(key)
 }
 
 /// Stores `now` as the key's last use unless the stored one is less than a minute old (known
@@ -132,18 +147,6 @@ fn note_use(conn: &mut DbConnection, key: &KeyRecord, now: NaiveDateTime) {
     }
 }
 
-/// Whether `secret` is a valid key (unrevoked, unexpired) of any institution or partner.
-pub fn is_valid_key(
-    conn: &mut DbConnection,
-    secret: &str,
-    now: NaiveDateTime,
-) -> Result<bool, StoreError> {
-    Ok(!matches!(
-        authorize(conn, secret, "", now)?,
-        Err(Denied::Unauthorized(_))
-    ))
-}
-
 /// Who holds `secret` and the key's own scope, for requests that act for the key's owner itself
 /// (a partner managing its webhook): Unauthorized as [`authorize`] for an unknown, revoked or
 /// expired key. One SELECT, and the same `last_used_at` bookkeeping.
@@ -158,17 +161,11 @@ pub fn owner_of_key(
         .select(KeyRecord::as_select())
         .first(conn)
         .optional()?;
-    let Some(key) = key else {
-        return Ok(Err(Denied::Unauthorized(
-            "Access denied: the API key is not valid".to_owned(),
-        )));
+    let key = match key.map(|key| usable(conn, key, now)) {
+        Some(Ok(key)) => key,
+        Some(Err(denied)) => return Ok(Err(denied)),
+        None => return Ok(Err(unknown_key())),
     };
-    if let Some(day) = key.expires_at.filter(|&d| key_expired(Some(d), now)) {
-        return Ok(Err(Denied::Unauthorized(format!(
-            "Access denied: the API key expired on {day}"
-        ))));
-    }
-    note_use(conn, &key, now);
     Ok(Ok((key.owner()?, key.scope()?)))
 }
 
