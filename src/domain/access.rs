@@ -218,14 +218,15 @@ impl Scope {
         }
     }
 
-    /// The first transfer category of the position outside the scope, if any.
-    pub fn first_outside<'a>(&self, position: &'a Position) -> Option<&'a str> {
-        position
-            .options
-            .iter()
-            .flat_map(|o| &o.transfers)
-            .map(|t| t.category.as_str())
-            .find(|c| !self.covers_category(c))
+    /// The first transfer outside the scope, if any: option index, transfer index, category.
+    pub fn first_outside<'a>(&self, position: &'a Position) -> Option<(usize, usize, &'a str)> {
+        position.options.iter().enumerate().find_map(|(i, o)| {
+            o.transfers
+                .iter()
+                .enumerate()
+                .find(|(_, t)| !self.covers_category(t.category.as_str()))
+                .map(|(j, t)| (i, j, t.category.as_str()))
+        })
     }
 
     pub fn covers(&self, position: &Position) -> bool {

@@ -56,18 +56,14 @@ impl<'a> Reach<'a> {
 
     /// 403 naming the first transfer category of the position outside the scope.
     pub fn check_write(&self, position: &Position) -> Result<(), StoreError> {
-        for (i, option) in position.options.iter().enumerate() {
-            for (j, t) in option.transfers.iter().enumerate() {
-                if !self.scope.covers_category(t.category.as_str()) {
-                    return Err(DomainError::Forbidden(format!(
-                        "paymentOption[{i}].transfer[{j}].category: '{}' is outside the taxonomy scope of this API key ({})",
-                        t.category, self.scope
-                    ))
-                    .into());
-                }
-            }
+        match self.scope.first_outside(position) {
+            Some((i, j, category)) => Err(DomainError::Forbidden(format!(
+                "paymentOption[{i}].transfer[{j}].category: '{category}' is outside the taxonomy scope of this API key ({})",
+                self.scope
+            ))
+            .into()),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// The position if the caller may see it, else the same NotFound as for a missing one.
