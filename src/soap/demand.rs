@@ -11,10 +11,8 @@ use super::xml::{
     CtQrCodeType, PaDemandPaymentNoticeRequest, PaDemandPaymentNoticeResponse, SoapResponse,
 };
 use crate::domain::nodo::NodoFault;
-use crate::domain::service::demand::{price_without_callback, request_hash, Priced};
-use crate::domain::service::{
-    check_values, parse_payload, AmountSource, Service, ServiceId, Values,
-};
+use crate::domain::service::demand::{pricing, request_hash, Priced, Pricing};
+use crate::domain::service::{check_values, parse_payload, Service, ServiceId, Values};
 use crate::domain::{OrgFiscalCode, Organization, Position};
 use crate::events::callback::{CallbackError, Callbacks};
 use crate::rest::model::CallbackRequestModel;
@@ -96,7 +94,7 @@ fn prepare(
     if let Some(position) = spontaneous::replay(c, &demand, now)? {
         return Ok(Ok(Prepared::Replayed(position)));
     }
-    let priced = match price_without_callback(&service, &values) {
+    let pricing = match pricing(&service, &values) {
         Ok(p) => p,
         Err(e) => return Ok(Err(NodoFault::Semantic(format!("property {e}")))),
     };
@@ -106,19 +104,17 @@ fn prepare(
         values,
         hash,
     });
-    Ok(Ok(match (priced, &checked.service.amount) {
-        (Some(priced), _) => Prepared::Priced(checked, priced),
-        (None, AmountSource::Callback { url }) => {
+    Ok(Ok(match pricing {
+        Pricing::Known(priced) => Prepared::Priced(checked, priced),
+        Pricing::Callback(url) => {
             let Some(hook) = webhooks::get(c, &fiscal_code)? else {
                 return Ok(Err(NodoFault::Unavailable(format!(
                     "the institution {} has no webhook secret to sign its service callback with",
                     r.id_pa
                 ))));
             };
-            let url = url.clone();
             Prepared::Ask(checked, url, hook.secret)
         }
-        (None, _) => return Ok(Err(NodoFault::System)),
     }))
 }
 

@@ -42,19 +42,23 @@ impl Priced {
     }
 }
 
-/// The price of a demand when the service fixes it or the citizen typed it; `None` when the
-/// institution's callback must be asked.
-pub fn price_without_callback(
-    service: &Service,
-    values: &Values,
-) -> Result<Option<Priced>, DomainError> {
+/// Where the price of a demand comes from, once the service and what was typed are known.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Pricing {
+    /// Fixed by the service, or typed by the citizen.
+    Known(Priced),
+    /// The institution's callback at this URL must be asked.
+    Callback(String),
+}
+
+pub fn pricing(service: &Service, values: &Values) -> Result<Pricing, DomainError> {
     match &service.amount {
-        AmountSource::Fixed(amount) => Ok(Some(Priced::amount(*amount))),
+        AmountSource::Fixed(amount) => Ok(Pricing::Known(Priced::amount(*amount))),
         AmountSource::Property { name, .. } => values
             .amount
-            .map(|a| Some(Priced::amount(a)))
+            .map(|a| Pricing::Known(Priced::amount(a)))
             .ok_or_else(|| DomainError::invalid(name.as_str(), "the amount is required")),
-        AmountSource::Callback { .. } => Ok(None),
+        AmountSource::Callback { url } => Ok(Pricing::Callback(url.clone())),
     }
 }
 
