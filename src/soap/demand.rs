@@ -105,7 +105,7 @@ fn prepare(
         hash,
     });
     Ok(Ok(match pricing {
-        Pricing::Known(priced) => Prepared::Priced(checked, priced),
+        Pricing::Known(priced) => Prepared::Priced(checked, *priced),
         Pricing::Callback(url) => {
             let Some(hook) = webhooks::get(c, &fiscal_code)? else {
                 return Ok(Err(NodoFault::Unavailable(format!(

@@ -46,17 +46,17 @@ impl Priced {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Pricing {
     /// Fixed by the service, or typed by the citizen.
-    Known(Priced),
+    Known(Box<Priced>),
     /// The institution's callback at this URL must be asked.
     Callback(String),
 }
 
 pub fn pricing(service: &Service, values: &Values) -> Result<Pricing, DomainError> {
     match &service.amount {
-        AmountSource::Fixed(amount) => Ok(Pricing::Known(Priced::amount(*amount))),
+        AmountSource::Fixed(amount) => Ok(Pricing::Known(Box::new(Priced::amount(*amount)))),
         AmountSource::Property { name, .. } => values
             .amount
-            .map(|a| Pricing::Known(Priced::amount(a)))
+            .map(|a| Pricing::Known(Box::new(Priced::amount(a))))
             .ok_or_else(|| DomainError::invalid(name.as_str(), "the amount is required")),
         AmountSource::Callback { url } => Ok(Pricing::Callback(url.clone())),
     }
