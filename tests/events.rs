@@ -6,7 +6,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use actix_web::{web, HttpRequest, HttpResponse};
 use common::nodo::send_rt;
 use common::{iuv, position, start_server, Backend, TestApp, ORG_A};
 use hmac::{Hmac, Mac};
@@ -64,17 +64,10 @@ async fn receive(
 impl Receiver {
     async fn start() -> Receiver {
         let state = Arc::new(ReceiverState::default());
-        let data = web::Data::from(state.clone());
-        let server = HttpServer::new(move || {
-            App::new()
-                .app_data(data.clone())
-                .default_service(web::to(receive))
-        })
-        .workers(2)
-        .bind("127.0.0.1:0")
-        .unwrap();
-        let url = format!("http://{}/hooks/pagopa", server.addrs()[0]);
-        tokio::spawn(server.run());
+        let url = format!(
+            "{}/hooks/pagopa",
+            common::serve_local(state.clone(), receive, 2)
+        );
         Receiver { url, state }
     }
 

@@ -7,7 +7,7 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use actix_web::{web, HttpRequest, HttpResponse};
 use common::nodo::send_rt;
 use common::{iuv, position, Backend, TestApp, ORG_A};
 use gpd_gateway::domain::access::{Partner, PartnerFiscalCode, Principal, Scope};
@@ -56,17 +56,7 @@ async fn receive(
 impl Receiver {
     async fn start() -> Receiver {
         let got = Arc::new(Mutex::new(Vec::new()));
-        let data = web::Data::from(got.clone());
-        let server = HttpServer::new(move || {
-            App::new()
-                .app_data(data.clone())
-                .default_service(web::to(receive))
-        })
-        .workers(1)
-        .bind("127.0.0.1:0")
-        .unwrap();
-        let url = format!("http://{}/hooks", server.addrs()[0]);
-        tokio::spawn(server.run());
+        let url = format!("{}/hooks", common::serve_local(got.clone(), receive, 1));
         Receiver { url, got }
     }
 

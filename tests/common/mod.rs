@@ -235,6 +235,29 @@ pub async fn start_server(
     (base, handle)
 }
 
+/// Serves `handler` (every path and method) on a free port of 127.0.0.1 with `state` as its app
+/// data: a webhook or callback inside a test. Returns `http://127.0.0.1:PORT`.
+pub fn serve_local<S, F, Args>(state: std::sync::Arc<S>, handler: F, workers: usize) -> String
+where
+    S: Send + Sync + 'static,
+    F: actix_web::Handler<Args> + Clone + Send + 'static,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    let data = actix_web::web::Data::from(state);
+    let server = actix_web::HttpServer::new(move || {
+        actix_web::App::new()
+            .app_data(data.clone())
+            .default_service(actix_web::web::to(handler.clone()))
+    })
+    .workers(workers)
+    .bind("127.0.0.1:0")
+    .unwrap();
+    let base = format!("http://{}", server.addrs()[0]);
+    tokio::spawn(server.run());
+    base
+}
+
 pub struct Reply {
     pub status: u16,
     pub headers: reqwest::header::HeaderMap,

@@ -3,7 +3,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use actix_web::{web, HttpRequest, HttpResponse};
 use base64::Engine;
 use gpd_gateway::domain::notice::has_valid_check_digits;
 use gpd_gateway::domain::{NoticeNumber, OrgFiscalCode, Organization, SegregationCode};
@@ -198,17 +198,10 @@ impl Callback {
             behaviour: Mutex::new(behaviour),
             got: Mutex::new(Vec::new()),
         });
-        let data = web::Data::from(state.clone());
-        let server = HttpServer::new(move || {
-            App::new()
-                .app_data(data.clone())
-                .default_service(web::to(answer))
-        })
-        .workers(1)
-        .bind("127.0.0.1:0")
-        .unwrap();
-        let url = format!("http://{}/spontaneous/amount", server.addrs()[0]);
-        tokio::spawn(server.run());
+        let url = format!(
+            "{}/spontaneous/amount",
+            common::serve_local(state.clone(), answer, 1)
+        );
         Callback { url, state }
     }
 
