@@ -35,6 +35,7 @@ fn input(iupd: &str, n: u64, max_due: NaiveDateTime, switch_to_expired: bool) ->
         is_partial_payment: true,
         due_date: due,
         retention_date: None,
+        group: None,
         metadata: vec![],
         transfers: vec![TransferInput {
             id: TransferId::parse("t", "1").unwrap(),
@@ -153,7 +154,7 @@ fn list(
     now: NaiveDateTime,
 ) -> (Vec<Position>, i64) {
     let filter = positions::ListFilter {
-        status,
+        status: status.into_iter().collect(),
         limit: 1000,
         ..Default::default()
     };

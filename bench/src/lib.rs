@@ -412,6 +412,7 @@ impl PositionSpec {
                         is_partial_payment: o.is_partial_payment,
                         due_date: o.due_date,
                         retention_date: o.retention_date,
+                        group: None,
                         metadata: metadata(&o.metadata),
                         transfers: o
                             .transfers

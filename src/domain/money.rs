@@ -22,6 +22,7 @@ pub enum AmountError {
 
 impl Amount {
     pub const ZERO: Amount = Amount(0);
+    pub const MAX: Amount = Amount(MAX_CENTS);
 
     pub fn from_cents(cents: i64) -> Result<Self, AmountError> {
         if (0..=MAX_CENTS).contains(&cents) {

@@ -32,6 +32,7 @@ fn option(iuv: &str, amount: i64, due: NaiveDateTime, partial: bool) -> OptionIn
         is_partial_payment: partial,
         due_date: due,
         retention_date: None,
+        group: None,
         metadata: vec![],
         transfers: vec![TransferInput {
             id: TransferId::parse("t", "1").unwrap(),

@@ -1,11 +1,11 @@
 //! Builds the stored options and transfers from a validated input.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
 
 use super::kinds::{OptionStatus, TransferStatus};
-use super::model::{PaymentDetails, PaymentOption, PositionInput, Transfer};
+use super::model::{OptionInput, PaymentDetails, PaymentOption, PositionInput, Transfer};
 use super::SINGLE_OPTION_PLAN;
 use crate::domain::error::DomainError;
 use crate::domain::money::Amount;
@@ -20,14 +20,10 @@ pub(super) fn build_options(
     now: NaiveDateTime,
     previous: &[PaymentOption],
 ) -> Result<Vec<PaymentOption>, DomainError> {
-    let plan_id = previous
-        .iter()
-        .find(|o| o.is_partial_payment)
-        .map(|o| o.plan_id.clone())
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let plan_ids = plan_ids(input, previous);
     let mut options = Vec::with_capacity(input.options.len());
     for (i, option) in input.options.iter().enumerate() {
-        let path = format!("paymentOption[{i}]");
+        let path = option.path(i);
         let nav = match &option.nav {
             Some(nav) => nav.clone(),
             None => default_notice_number(
@@ -87,7 +83,7 @@ pub(super) fn build_options(
             iuv: option.iuv.clone(),
             nav,
             plan_id: if option.is_partial_payment {
-                plan_id.clone()
+                plan_ids[&group_index(option)].clone()
             } else {
                 SINGLE_OPTION_PLAN.to_owned()
             },
@@ -96,8 +92,8 @@ pub(super) fn build_options(
             is_partial_payment: option.is_partial_payment,
             due_date: option.due_date,
             retention_date: option.retention_date,
-            validity_date: input.validity_date,
-            switch_to_expired: input.switch_to_expired,
+            validity_date: option.validity_date(input),
+            switch_to_expired: option.switch_to_expired(input),
             notification_fee,
             status: OptionStatus::Unpaid,
             payment: PaymentDetails::default(),
@@ -109,16 +105,51 @@ pub(super) fn build_options(
             last_updated_date: now,
             last_updated_date_notification_fee: old
                 .and_then(|o| o.last_updated_date_notification_fee),
+            option_description: option.group.as_ref().and_then(|g| g.description.clone()),
+            debtor: option.group.as_ref().map(|g| g.debtor.clone()),
         });
     }
     let mut navs = HashSet::new();
     for (i, option) in options.iter().enumerate() {
         if !navs.insert(option.nav.as_str()) {
             return Err(DomainError::invalid(
-                format!("paymentOption[{i}].nav"),
+                format!("{}.nav", input.options[i].path(i)),
                 format!("notice number '{}' appears twice", option.nav),
             ));
         }
     }
     Ok(options)
+}
+
+/// The plan an installment belongs to: its v3 payment option; v1 has a single plan.
+fn group_index(option: &OptionInput) -> usize {
+    option.group.as_ref().map_or(0, |g| g.index)
+}
+
+/// One plan id per plan of the input. On update a plan keeps the id of the stored plan of its
+/// first installment that existed before, unless another plan already took it.
+fn plan_ids(input: &PositionInput, previous: &[PaymentOption]) -> HashMap<usize, String> {
+    let mut ids: HashMap<usize, String> = HashMap::new();
+    for option in input.options.iter().filter(|o| o.is_partial_payment) {
+        let group = group_index(option);
+        if ids.contains_key(&group) {
+            continue;
+        }
+        let reused = input
+            .options
+            .iter()
+            .filter(|o| o.is_partial_payment && group_index(o) == group)
+            .find_map(|o| {
+                previous
+                    .iter()
+                    .find(|p| p.iuv == o.iuv && p.is_partial_payment)
+                    .map(|p| p.plan_id.clone())
+            })
+            .filter(|id| !ids.values().any(|taken| taken == id));
+        ids.insert(
+            group,
+            reused.unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+        );
+    }
+    ids
 }

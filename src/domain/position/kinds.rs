@@ -49,3 +49,45 @@ string_enum!(TransferStatus {
 });
 
 string_enum!(DebtorType { Person = "F", LegalPerson = "G" });
+
+string_enum!(PositionStatusV3 {
+    Draft = "DRAFT",
+    Published = "PUBLISHED",
+    Valid = "VALID",
+    Unpayable = "UNPAYABLE",
+    PartiallyPaid = "PARTIALLY_PAID",
+    Paid = "PAID",
+});
+
+impl PositionStatus {
+    /// The v3 API's name: EXPIRED and INVALID read as UNPAYABLE, REPORTED as PAID.
+    pub fn v3(self) -> PositionStatusV3 {
+        match self {
+            PositionStatus::Draft => PositionStatusV3::Draft,
+            PositionStatus::Published => PositionStatusV3::Published,
+            PositionStatus::Valid => PositionStatusV3::Valid,
+            PositionStatus::Invalid | PositionStatus::Expired => PositionStatusV3::Unpayable,
+            PositionStatus::PartiallyPaid => PositionStatusV3::PartiallyPaid,
+            PositionStatus::Paid | PositionStatus::Reported => PositionStatusV3::Paid,
+        }
+    }
+}
+
+impl PositionStatusV3 {
+    /// The statuses that read as this one in v3.
+    pub fn covers(self) -> Vec<PositionStatus> {
+        PositionStatus::ALL
+            .iter()
+            .copied()
+            .filter(|s| s.v3() == self)
+            .collect()
+    }
+}
+
+impl OptionStatus {
+    /// The v3 API's installment status: the option status without its `PO_` prefix.
+    pub fn v3(self) -> &'static str {
+        let name = self.as_str();
+        name.strip_prefix("PO_").unwrap_or(name)
+    }
+}

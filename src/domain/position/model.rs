@@ -79,6 +79,20 @@ pub struct TransferInput {
     pub metadata: Vec<Metadata>,
 }
 
+/// What a v3 payment option states for each of its installments. A v1 input has none: its
+/// options take validity, expiry and debtor from the position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OptionGroup {
+    /// Position of the payment option in the request (installments of one option form a plan).
+    pub index: usize,
+    /// Position of the installment within its payment option.
+    pub installment: usize,
+    pub description: Option<Text140>,
+    pub debtor: Debtor,
+    pub validity_date: Option<NaiveDateTime>,
+    pub switch_to_expired: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OptionInput {
     pub iuv: Iuv,
@@ -90,6 +104,37 @@ pub struct OptionInput {
     pub retention_date: Option<NaiveDateTime>,
     pub metadata: Vec<Metadata>,
     pub transfers: Vec<TransferInput>,
+    pub group: Option<OptionGroup>,
+}
+
+impl OptionInput {
+    /// The API path of this option in the request, for error messages.
+    pub fn path(&self, index: usize) -> String {
+        match &self.group {
+            None => format!("paymentOption[{index}]"),
+            Some(g) => format!("paymentOption[{}].installments[{}]", g.index, g.installment),
+        }
+    }
+
+    /// The API path of a field stated for the whole option (v3) or position (v1).
+    pub fn group_field(&self, field: &str) -> String {
+        match &self.group {
+            None => field.to_owned(),
+            Some(g) => format!("paymentOption[{}].{field}", g.index),
+        }
+    }
+
+    pub fn validity_date(&self, input: &PositionInput) -> Option<NaiveDateTime> {
+        self.group
+            .as_ref()
+            .map_or(input.validity_date, |g| g.validity_date)
+    }
+
+    pub fn switch_to_expired(&self, input: &PositionInput) -> bool {
+        self.group
+            .as_ref()
+            .map_or(input.switch_to_expired, |g| g.switch_to_expired)
+    }
 }
 
 /// A position as the institution describes it on create or update.
@@ -158,6 +203,10 @@ pub struct PaymentOption {
     pub inserted_date: NaiveDateTime,
     pub last_updated_date: NaiveDateTime,
     pub last_updated_date_notification_fee: Option<NaiveDateTime>,
+    /// The description of the v3 payment option this installment belongs to.
+    pub option_description: Option<Text140>,
+    /// The v3 payment option's own debtor; `None` means the position's.
+    pub debtor: Option<Debtor>,
 }
 
 impl PaymentOption {
@@ -202,6 +251,44 @@ pub struct Position {
     pub payment_date: Option<NaiveDateTime>,
     pub version: i32,
     pub options: Vec<PaymentOption>,
+}
+
+impl Position {
+    /// The payment options as the payer chooses between them: each single option alone, the
+    /// installments of a plan together (by due date); groups ordered by their first due date.
+    /// Indices into `options`.
+    pub fn plans(&self) -> Vec<Vec<usize>> {
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        for (i, option) in self.options.iter().enumerate() {
+            let same_plan = option.group_key().and_then(|plan| {
+                groups
+                    .iter_mut()
+                    .find(|g| self.options[g[0]].group_key() == Some(plan))
+            });
+            match same_plan {
+                Some(group) => group.push(i),
+                None => groups.push(vec![i]),
+            }
+        }
+        for group in &mut groups {
+            group.sort_by_key(|&i| (self.options[i].due_date, i));
+        }
+        groups.sort_by_key(|g| (self.options[g[0]].due_date, g[0]));
+        groups
+    }
+
+    /// True when the options form more than one installment plan (a v3 shape v1 cannot show).
+    pub fn has_several_plans(&self) -> bool {
+        let mut plans = self.options.iter().filter_map(PaymentOption::group_key);
+        plans
+            .next()
+            .is_some_and(|first| plans.any(|other| other != first))
+    }
+
+    /// The debtor of an option: its own (v3) or the position's.
+    pub fn debtor_of(&self, index: usize) -> &Debtor {
+        self.options[index].debtor.as_ref().unwrap_or(&self.debtor)
+    }
 }
 
 /// What to do with a payment for an option already paid with the same receipt id.

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use chrono::NaiveDateTime;
 
 use super::model::{Metadata, OptionInput, PositionInput};
-use super::{MAX_METADATA, MAX_OPTIONS, RESERVED_METADATA_KEY};
+use super::{MAX_INSTALLMENTS, MAX_METADATA, MAX_OPTIONS, RESERVED_METADATA_KEY};
 use crate::domain::error::DomainError;
 use crate::domain::ids::MAX_TRANSFERS;
 use crate::domain::money::Amount;
@@ -29,26 +29,33 @@ pub(super) fn validate(
             "at least one payment option is required",
         ));
     }
-    if input.options.len() > MAX_OPTIONS {
+    let grouped = input.options.iter().any(|o| o.group.is_some());
+    if !grouped && input.options.len() > MAX_OPTIONS {
         return Err(DomainError::invalid(
             "paymentOption",
             format!("at most {MAX_OPTIONS} payment options are allowed"),
         ));
     }
-    if action == Action::Create {
-        if let Some(validity) = input.validity_date {
-            if validity <= now {
-                return Err(DomainError::invalid(
-                    "validityDate",
-                    "must be in the future",
-                ));
-            }
-        }
+    if input.options.len() > MAX_INSTALLMENTS {
+        return Err(DomainError::invalid(
+            "paymentOption",
+            format!("at most {MAX_INSTALLMENTS} installments in all are allowed"),
+        ));
     }
     let mut iuvs = HashSet::new();
     let mut navs = HashSet::new();
     for (i, option) in input.options.iter().enumerate() {
-        let path = format!("paymentOption[{i}]");
+        let path = option.path(i);
+        if action == Action::Create {
+            if let Some(validity) = option.validity_date(input) {
+                if validity <= now {
+                    return Err(DomainError::invalid(
+                        option.group_field("validityDate"),
+                        "must be in the future",
+                    ));
+                }
+            }
+        }
         if !iuvs.insert(option.iuv.as_str()) {
             return Err(DomainError::invalid(
                 format!("{path}.iuv"),
@@ -86,11 +93,11 @@ fn validate_dates(
     action: Action,
 ) -> Result<(), DomainError> {
     let due = option.due_date;
-    match input.validity_date {
+    match option.validity_date(input) {
         Some(validity) if due < validity => {
             return Err(DomainError::invalid(
                 format!("{path}.dueDate"),
-                "must not be before validityDate",
+                format!("must not be before {}", option.group_field("validityDate")),
             ));
         }
         None if action == Action::Create && due < now => {
@@ -101,7 +108,7 @@ fn validate_dates(
         }
         _ => {}
     }
-    if action == Action::Update && input.switch_to_expired && due < now {
+    if action == Action::Update && option.switch_to_expired(input) && due < now {
         return Err(DomainError::invalid(
             format!("{path}.dueDate"),
             "must not be in the past when switchToExpired is true",

@@ -160,6 +160,7 @@ pub fn position_input(
                 .due_date
                 .unwrap_or_else(|| due_after(now, service.due_in_days)),
             retention_date: None,
+            group: None,
             metadata: priced.metadata,
             transfers,
         }],
