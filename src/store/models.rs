@@ -31,7 +31,16 @@ impl<T, E: std::fmt::Display> OrCorrupt<T> for Result<T, E> {
 }
 
 /// The debtor's columns, embedded in [`PositionRecord`]; `debtor_type` is the domain's `kind`.
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(
+    Debug,
+    Clone,
+    Queryable,
+    Selectable,
+    Insertable,
+    AsChangeset,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[diesel(table_name = payment_positions, treat_none_as_null = true)]
 pub struct DebtorRow {
     pub debtor_type: String,
@@ -123,6 +132,7 @@ pub struct PositionRecord {
     pub min_due_date: NaiveDateTime,
     pub max_due_date: NaiveDateTime,
     pub version: i32,
+    pub multiple_plans: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -155,6 +165,9 @@ pub struct OptionRecord {
     pub inserted_date: NaiveDateTime,
     pub last_updated_date: NaiveDateTime,
     pub last_updated_date_notification_fee: Option<NaiveDateTime>,
+    pub option_description: Option<String>,
+    /// A v3 payment option's own debtor, as JSON.
+    pub debtor: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -192,6 +205,17 @@ fn parse_metadata(text: &str) -> Result<Vec<Metadata>, StoreError> {
     serde_json::from_str(text).or_corrupt("metadata", text)
 }
 
+fn debtor_json(debtor: &Debtor) -> Result<String, StoreError> {
+    serde_json::to_string(&DebtorRow::from_domain(debtor))
+        .map_err(|e| StoreError::Corrupt(format!("debtor not serializable: {e}")))
+}
+
+fn parse_debtor(text: &str) -> Result<Debtor, StoreError> {
+    serde_json::from_str::<DebtorRow>(text)
+        .or_corrupt("debtor", text)?
+        .into_domain()
+}
+
 fn amount(cents: i64) -> Result<Amount, StoreError> {
     Amount::from_cents(cents).or_corrupt("amount", &cents.to_string())
 }
@@ -222,6 +246,7 @@ impl PositionRecord {
             min_due_date,
             max_due_date,
             version: p.version,
+            multiple_plans: p.has_several_plans(),
         })
     }
 }
@@ -260,6 +285,8 @@ impl OptionRecord {
             inserted_date: o.inserted_date,
             last_updated_date: o.last_updated_date,
             last_updated_date_notification_fee: o.last_updated_date_notification_fee,
+            option_description: text(&o.option_description),
+            debtor: o.debtor.as_ref().map(debtor_json).transpose()?,
         })
     }
 }
@@ -378,6 +405,8 @@ impl OptionRecord {
             inserted_date: self.inserted_date,
             last_updated_date: self.last_updated_date,
             last_updated_date_notification_fee: self.last_updated_date_notification_fee,
+            option_description: optional_text("option_description", self.option_description)?,
+            debtor: self.debtor.as_deref().map(parse_debtor).transpose()?,
         })
     }
 }

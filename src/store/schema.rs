@@ -88,6 +88,7 @@ diesel::table! {
         min_due_date -> Timestamp,
         max_due_date -> Timestamp,
         version -> Integer,
+        multiple_plans -> Bool,
     }
 }
 
@@ -121,6 +122,8 @@ diesel::table! {
         inserted_date -> Timestamp,
         last_updated_date -> Timestamp,
         last_updated_date_notification_fee -> Nullable<Timestamp>,
+        option_description -> Nullable<Text>,
+        debtor -> Nullable<Text>,
     }
 }
 

@@ -23,7 +23,10 @@ pub enum OrderBy {
 pub struct ListFilter {
     pub due_date: Option<(NaiveDateTime, NaiveDateTime)>,
     pub payment_date: Option<(NaiveDateTime, NaiveDateTime)>,
-    pub status: Option<PositionStatus>,
+    /// Read-time statuses accepted (any of them); empty for all.
+    pub status: Vec<PositionStatus>,
+    /// Leave out positions with several installment plans (the v1 API cannot show them).
+    pub single_plan_only: bool,
     pub order_by: Option<OrderBy>,
     pub ascending: bool,
     pub page: i64,
@@ -60,8 +63,16 @@ fn filtered<'a>(reach: Reach<'a>, f: &ListFilter, now: NaiveDateTime) -> BoxedPo
             .filter(pp::payment_date.ge(from))
             .filter(pp::payment_date.le(to));
     }
-    if let Some(status) = f.status {
-        q = q.filter(Backend::reads_as(status, now));
+    if let Some(any) = f
+        .status
+        .iter()
+        .map(|&s| Backend::reads_as(s, now))
+        .reduce(Backend::or)
+    {
+        q = q.filter(any);
+    }
+    if f.single_plan_only {
+        q = q.filter(pp::multiple_plans.eq(false));
     }
     q
 }

@@ -83,19 +83,7 @@ pub fn create_many<T: Into<NewPosition>>(
     now: NaiveDateTime,
     to_publish: bool,
 ) -> Result<usize, StoreError> {
-    let at = |i: usize| {
-        move |e: StoreError| match e {
-            StoreError::Domain(DomainError::Validation(mut f)) => {
-                f.path = format!("paymentPositions[{i}].{}", f.path);
-                StoreError::Domain(DomainError::Validation(f))
-            }
-            StoreError::Duplicate(m) => StoreError::Duplicate(format!("paymentPositions[{i}].{m}")),
-            StoreError::Domain(DomainError::Forbidden(m)) => {
-                StoreError::Domain(DomainError::Forbidden(format!("paymentPositions[{i}].{m}")))
-            }
-            other => other,
-        }
-    };
+    let at = |i: usize| at_index("paymentPositions", i);
     let mut positions = inputs
         .into_iter()
         .enumerate()
@@ -250,16 +238,97 @@ pub fn delete<'a>(
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
     let reach = reach.into();
+    write_tx(conn, |c| delete_locked(c, reach, iupd, now))
+}
+
+fn delete_locked(
+    c: &mut DbConnection,
+    reach: Reach,
+    iupd: &str,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    let id = by_iupd(reach.org, iupd)(c)?;
+    lock_position(c, id)?;
+    let position = load_one(c, id)?;
+    reach.check_write(&position)?;
+    position.ensure_deletable(now)?;
+    delete_children(c, id)?;
+    diesel::delete(pp::table.filter(pp::id.eq(id))).execute(c)?;
+    Ok(())
+}
+
+/// Deletes several positions in one transaction: all, or none when one is missing, outside the
+/// caller's scope or paid. Errors name the IUPD's index in the request.
+pub fn delete_many<'a>(
+    conn: &mut DbConnection,
+    reach: impl Into<Reach<'a>>,
+    iupds: &[Iupd],
+    now: NaiveDateTime,
+) -> Result<usize, StoreError> {
+    let reach = reach.into();
     write_tx(conn, |c| {
-        let id = by_iupd(reach.org, iupd)(c)?;
-        lock_position(c, id)?;
-        let position = load_one(c, id)?;
-        reach.check_write(&position)?;
-        position.ensure_deletable(now)?;
-        delete_children(c, id)?;
-        diesel::delete(pp::table.filter(pp::id.eq(id))).execute(c)?;
-        Ok(())
+        for (i, iupd) in iupds.iter().enumerate() {
+            delete_locked(c, reach, iupd.as_str(), now)
+                .map_err(at_index("paymentPositionIUPDs", i))?;
+        }
+        Ok(iupds.len())
     })
+}
+
+/// Replaces several positions (matched by IUPD) in one transaction: all, or none.
+pub fn update_many(
+    conn: &mut DbConnection,
+    org: &Organization,
+    scope: &Scope,
+    inputs: Vec<PositionInput>,
+    now: NaiveDateTime,
+    to_publish: bool,
+) -> Result<usize, StoreError> {
+    let fc = org.fiscal_code.clone();
+    let reach = Reach::within(&fc, scope);
+    let count = inputs.len();
+    write_tx(conn, |c| {
+        for (i, input) in inputs.into_iter().enumerate() {
+            let at = at_index("paymentPositions", i);
+            let id = by_iupd(&fc, input.iupd.as_str())(c).map_err(&at)?;
+            lock_position(c, id).map_err(&at)?;
+            let change = |p: &mut Position| {
+                reach.check_write(p)?;
+                p.update(org, input, now, to_publish)?;
+                reach.check_write(p)?;
+                Ok((Change::Replace, ()))
+            };
+            modify_locked(c, id, None, change, |_| Vec::new()).map_err(&at)?;
+        }
+        Ok(count)
+    })
+}
+
+/// Names the element of a request list an error is about: `paymentPositions[3].iupd: ...`.
+fn at_index(list: &str, i: usize) -> impl Fn(StoreError) -> StoreError + '_ {
+    move |e| {
+        let prefix = format!("{list}[{i}]");
+        match e {
+            StoreError::Domain(DomainError::Validation(mut f)) => {
+                f.path = format!("{prefix}.{}", f.path);
+                StoreError::Domain(DomainError::Validation(f))
+            }
+            StoreError::Domain(DomainError::NotFound(m)) => {
+                StoreError::Domain(DomainError::NotFound(format!("{prefix}: {m}")))
+            }
+            StoreError::Domain(DomainError::Conflict(m)) => {
+                StoreError::Domain(DomainError::Conflict(format!("{prefix}: {m}")))
+            }
+            StoreError::Domain(DomainError::Forbidden(m)) => {
+                StoreError::Domain(DomainError::Forbidden(format!("{prefix}.{m}")))
+            }
+            StoreError::Domain(DomainError::Unprocessable(m)) => {
+                StoreError::Domain(DomainError::Unprocessable(format!("{prefix}: {m}")))
+            }
+            StoreError::Duplicate(m) => StoreError::Duplicate(format!("{prefix}.{m}")),
+            other => other,
+        }
+    }
 }
 
 /// Applies a payment to the option with this notice number (or IUV).
