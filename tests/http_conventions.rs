@@ -132,7 +132,11 @@ async fn a_wrong_method_is_405_with_allow(app: TestApp) {
             "debtpositions/M-1",
             "GET, PUT, DELETE",
         ),
-        (reqwest::Method::DELETE, "debtpositions", "GET, POST"),
+        (
+            reqwest::Method::PATCH,
+            "debtpositions",
+            "GET, POST, PUT, DELETE",
+        ),
         (reqwest::Method::GET, "debtpositions/M-1/publish", "POST"),
         (reqwest::Method::POST, "webhook", "GET, PUT, DELETE"),
     ] {

@@ -4,6 +4,7 @@ pub mod caller;
 pub mod events;
 pub mod iuvs;
 pub mod model;
+pub mod odp;
 pub mod openapi;
 pub mod params;
 pub mod partners;
@@ -12,6 +13,7 @@ pub mod query;
 pub mod services;
 pub mod system;
 pub mod taxonomy;
+pub mod v3;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse, ResponseError};
@@ -130,8 +132,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     taxonomy::configure(cfg);
     events::configure(cfg);
     partners::configure(cfg);
-    let org = web::scope(&format!("/organizations/{{{}}}", caller::ORG_PARAM));
+    odp::configure(cfg);
+    let org_path = format!("/organizations/{{{}}}", caller::ORG_PARAM);
+    cfg.service(v3::v3_routes(web::scope(&format!("/v3{org_path}"))));
+    cfg.service(v3::v2_routes(web::scope(&format!("/v2{org_path}"))));
     cfg.service(services::org_routes(events::org_routes(
-        positions::org_routes(org),
+        positions::org_routes(web::scope(&org_path)),
     )));
 }

@@ -12,7 +12,7 @@ use super::events::{
 use super::iuvs::{self, GeneratedIuvModel, IuvRequestModel};
 use super::model::*;
 use super::taxonomy::{self, TaxonomyEntryModel, TaxonomyModel};
-use super::{partners, positions, services, system};
+use super::{odp, partners, positions, services, system, v3};
 
 struct ApiKeyScheme;
 
@@ -88,10 +88,10 @@ impl Modify for Problems {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "gpd-gateway", description = "Debt positions for pagoPA, wire-compatible with PagoPA's GPD v1 API"),
+    info(title = "gpd-gateway", description = "Debt positions for pagoPA, wire-compatible with PagoPA's GPD API (v1 at the root, v2 bulk paths under /v2, v3 under /v3)"),
     paths(
         system::info, system::health,
-        positions::create, positions::create_bulk, positions::list, positions::get, positions::update, positions::delete,
+        positions::create, positions::create_bulk, positions::update_bulk, positions::delete_bulk, positions::list, positions::get, positions::update, positions::delete,
         positions::publish, positions::invalidate, positions::replace_iban,
         positions::get_by_iuv, positions::get_option, positions::pay, positions::paid_by_ec, positions::report_transfer, positions::notification_fee,
         iuvs::generate,
@@ -100,6 +100,8 @@ impl Modify for Problems {
         events::feed, events::redeliver, events::list_receipts, events::get_receipt,
         services::put, services::list, services::get, services::disable, services::xsd,
         taxonomy::list,
+        odp::verify,
+        v3::create, v3::list, v3::get, v3::update, v3::delete, v3::publish,
     ),
     components(schemas(
         PaymentPositionModel, PaymentOptionModel, TransferModel, StampModel, MetadataModel, DebtorTypeModel,
@@ -109,6 +111,9 @@ impl Modify for Problems {
         WebhookModel, WebhookUpdateModel, EventModel, EventFeed, EventDocument, ReceiptModel, ReceiptsPage,
         IuvRequestModel, GeneratedIuvModel,
         TaxonomyModel, TaxonomyEntryModel,
+        odp::VerifyPaymentOptionsResponse, odp::PaymentOptionGroup, odp::InstallmentSummary, odp::OdPErrorResponse,
+        MultipleIUPDModel, DebtorModel, PaymentPositionModelV3, PaymentOptionModelV3, InstallmentModel,
+        PaymentPositionModelResponseV3, PaymentOptionModelResponseV3, InstallmentModelResponse, PaymentPositionsInfoV3,
     )),
     modifiers(&ApiKeyScheme, &Problems),
 )]

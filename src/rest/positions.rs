@@ -7,35 +7,94 @@ use serde::Deserialize;
 
 use super::caller::Caller;
 use super::model::{
-    check_iban, payment_from_pay_model, AlreadyPaidPaymentOptionModel,
+    check_iban, payment_from_pay_model, AlreadyPaidPaymentOptionModel, MultipleIUPDModel,
     MultiplePaymentPositionModel, NotificationFeeUpdateModel, PageInfo, PayPaymentOptionModel,
     PaymentOptionModelResponse, PaymentPositionModel, PaymentPositionModelBaseResponse,
-    PaymentPositionsInfo, PaymentsWithDebtorInfoModelResponse, TransferModelResponse,
+    PaymentPositionModelResponseV3, PaymentPositionModelV3, PaymentPositionsInfo,
+    PaymentPositionsInfoV3, PaymentsWithDebtorInfoModelResponse, TransferModelResponse,
     UpdateTransferIbanMassiveModel, UpdateTransferIbanMassiveResponse,
 };
 use super::params::{IfMatch, IupdParam, OptionKey, Query, ToPublish, TransferIdParam};
 use super::query;
 use super::{parse_json, resource, with_etag, ApiError, ApiResult};
-use crate::domain::{Amount, PaymentDetails, Position, PositionStatus, Replay, PAID_BY_EC};
+use crate::domain::{
+    Amount, DomainError, Iupd, NewPosition, Organization, PaymentDetails, Position, PositionInput,
+    PositionStatus, PositionStatusV3, Replay, PAID_BY_EC,
+};
 use crate::store::positions::{self as store, ListFilter, OrderBy, ScopedOrg, UpdateMode};
 use crate::store::{Db, DbConnection, StoreError};
 
 pub const MAX_LIST_LIMIT: i64 = 50;
 pub const MAX_IBAN_LIMIT: i64 = 1000;
 pub const MAX_BULK_POSITIONS: usize = 100;
+pub const MAX_BULK_DELETE: usize = 20;
 
-/// The full position (as created or updated) with its version as ETag.
-fn position_reply(status: StatusCode, position: &Position, now: NaiveDateTime) -> HttpResponse {
-    with_etag(HttpResponse::build(status), position.version).json(
-        PaymentPositionModel::from_domain(position, position.status_at(now)),
-    )
+/// The API version a request came through: the same operations, parsed and answered in that
+/// version's models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Api {
+    V1,
+    V3,
 }
 
-/// The position as read (GET), with its version as ETag.
-fn read_reply(position: &Position, now: NaiveDateTime) -> HttpResponse {
-    with_etag(HttpResponse::Ok(), position.version).json(
-        PaymentPositionModelBaseResponse::from_domain(position, position.status_at(now)),
-    )
+impl Api {
+    /// The statuses a list's `status` filter names, in this version's words.
+    fn statuses(self, name: &str) -> ApiResult<Vec<PositionStatus>> {
+        let refuse = |all: Vec<&str>| {
+            ApiError::BadRequest(format!("status: '{name}' is not one of {}", all.join(", ")))
+        };
+        match self {
+            Api::V1 => PositionStatus::parse(name)
+                .map(|s| vec![s])
+                .ok_or_else(|| refuse(PositionStatus::ALL.iter().map(|s| s.as_str()).collect())),
+            Api::V3 => PositionStatusV3::parse(name)
+                .map(PositionStatusV3::covers)
+                .ok_or_else(|| refuse(PositionStatusV3::ALL.iter().map(|s| s.as_str()).collect())),
+        }
+    }
+
+    fn new_input(self, body: &[u8], org: &Organization) -> ApiResult<NewPosition> {
+        Ok(match self {
+            Api::V1 => parse_json::<PaymentPositionModel>(body)?.to_new_input(org)?,
+            Api::V3 => parse_json::<PaymentPositionModelV3>(body)?
+                .to_input()?
+                .into(),
+        })
+    }
+
+    fn input(self, body: &[u8]) -> ApiResult<PositionInput> {
+        Ok(match self {
+            Api::V1 => parse_json::<PaymentPositionModel>(body)?.to_input()?,
+            Api::V3 => parse_json::<PaymentPositionModelV3>(body)?.to_input()?,
+        })
+    }
+
+    /// The full position (as created or updated) with its version as ETag.
+    fn written(self, status: StatusCode, position: &Position, now: NaiveDateTime) -> HttpResponse {
+        let mut reply = with_etag(HttpResponse::build(status), position.version);
+        let status = position.status_at(now);
+        match self {
+            Api::V1 => reply.json(PaymentPositionModel::from_domain(position, status)),
+            Api::V3 => reply.json(PaymentPositionModelV3::from_domain(position, status)),
+        }
+    }
+
+    /// The position as read (GET), with its version as ETag. A position with several
+    /// installment plans has no v1 form: 422, as GPD answers.
+    fn read(self, position: &Position, now: NaiveDateTime) -> ApiResult<HttpResponse> {
+        let mut reply = with_etag(HttpResponse::Ok(), position.version);
+        let status = position.status_at(now);
+        Ok(match self {
+            Api::V1 if position.has_several_plans() => {
+                return Err(ApiError::Unprocessable(format!(
+                    "The debt position {} has several installment plans, which the v1 API cannot represent; read it through /v3/organizations/{}/debtpositions/{}",
+                    position.iupd, position.organization_fiscal_code, position.iupd
+                )))
+            }
+            Api::V1 => reply.json(PaymentPositionModelBaseResponse::from_domain(position, status)),
+            Api::V3 => reply.json(PaymentPositionModelResponseV3::from_domain(position, status)),
+        })
+    }
 }
 
 fn option_reply(position: &Position, index: usize) -> HttpResponse {
@@ -58,6 +117,15 @@ pub async fn create(
     caller: Caller<ToPublish>,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
+    create_as(Api::V1, db, caller, body).await
+}
+
+pub(super) async fn create_as(
+    api: Api,
+    db: web::Data<Db>,
+    caller: Caller<ToPublish>,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
     let Caller {
         org,
         now,
@@ -65,11 +133,11 @@ pub async fn create(
         params: ToPublish(to_publish),
         ..
     } = caller;
-    let input = parse_json::<PaymentPositionModel>(&body)?.to_new_input(&org)?;
+    let input = api.new_input(&body, &org)?;
     let position = db
         .run(move |c| store::create(c, &org, &scope, input, now, to_publish))
         .await?;
-    Ok(position_reply(StatusCode::CREATED, &position, now))
+    Ok(api.written(StatusCode::CREATED, &position, now))
 }
 
 /// Create up to 100 debt positions in one transaction: all are stored, or none.
@@ -90,24 +158,91 @@ pub async fn create_bulk(
         ..
     } = caller;
     let model = parse_json::<MultiplePaymentPositionModel>(&body)?;
+    let inputs = bulk_inputs(&model, |p| p.to_new_input(&org))?;
+    db.run(move |c| store::create_many(c, &org, &scope, inputs, now, to_publish))
+        .await?;
+    Ok(HttpResponse::Created().finish())
+}
+
+/// Update up to 100 debt positions, matched by IUPD, in one transaction: all or none.
+#[utoipa::path(put, path = "/organizations/{organizationfiscalcode}/debtpositions", tag = "Debt positions",
+    params(("organizationfiscalcode" = String, Path), ("toPublish" = Option<bool>, Query)),
+    request_body = MultiplePaymentPositionModel,
+    responses((status = 200), (status = 400), (status = 404), (status = 409)), security(("ApiKey" = [])))]
+pub async fn update_bulk(
+    db: web::Data<Db>,
+    caller: Caller<ToPublish>,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    let Caller {
+        org,
+        now,
+        scope,
+        params: ToPublish(to_publish),
+        ..
+    } = caller;
+    let model = parse_json::<MultiplePaymentPositionModel>(&body)?;
+    let inputs = bulk_inputs(&model, |p| p.to_input())?;
+    let mut seen = std::collections::HashSet::new();
+    if let Some(i) = inputs.iter().position(|p| !seen.insert(p.iupd.clone())) {
+        return Err(ApiError::BadRequest(format!(
+            "paymentPositions[{i}].iupd: '{}' appears twice",
+            inputs[i].iupd
+        )));
+    }
+    db.run(move |c| store::update_many(c, &org, &scope, inputs, now, to_publish))
+        .await?;
+    Ok(HttpResponse::Ok().finish())
+}
+
+/// Delete up to 20 debt positions without payments in one transaction: all or none.
+#[utoipa::path(delete, path = "/organizations/{organizationfiscalcode}/debtpositions", tag = "Debt positions",
+    params(("organizationfiscalcode" = String, Path)),
+    request_body = MultipleIUPDModel,
+    responses((status = 200, body = String, content_type = "text/plain"), (status = 400), (status = 404), (status = 409)), security(("ApiKey" = [])))]
+pub async fn delete_bulk(
+    db: web::Data<Db>,
+    caller: Caller,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    let model = parse_json::<MultipleIUPDModel>(&body)?;
+    let count = model.payment_position_iupds.len();
+    if !(1..=MAX_BULK_DELETE).contains(&count) {
+        return Err(ApiError::BadRequest(format!(
+            "paymentPositionIUPDs: 1 to {MAX_BULK_DELETE} IUPDs are accepted, got {count}"
+        )));
+    }
+    let iupds = model
+        .payment_position_iupds
+        .iter()
+        .enumerate()
+        .map(|(i, iupd)| Iupd::parse(&format!("paymentPositionIUPDs[{i}]"), iupd))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (org, now, ()) = caller.into_parts();
+    db.run(move |c| store::delete_many(c, &org, &iupds, now))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body(format!("{count} debt positions were successfully deleted")))
+}
+
+/// 1 to 100 positions of a bulk request, each converted; errors name the position's index.
+fn bulk_inputs<T>(
+    model: &MultiplePaymentPositionModel,
+    convert: impl Fn(&PaymentPositionModel) -> Result<T, DomainError>,
+) -> ApiResult<Vec<T>> {
     let count = model.payment_positions.len();
     if !(1..=MAX_BULK_POSITIONS).contains(&count) {
         return Err(ApiError::BadRequest(format!(
             "paymentPositions: 1 to {MAX_BULK_POSITIONS} positions are accepted, got {count}"
         )));
     }
-    let inputs = model
+    Ok(model
         .payment_positions
         .iter()
         .enumerate()
-        .map(|(i, p)| {
-            p.to_new_input(&org)
-                .map_err(|e| e.within(&format!("paymentPositions[{i}]")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    db.run(move |c| store::create_many(c, &org, &scope, inputs, now, to_publish))
-        .await?;
-    Ok(HttpResponse::Created().finish())
+        .map(|(i, p)| convert(p).map_err(|e| e.within(&format!("paymentPositions[{i}]"))))
+        .collect::<Result<Vec<_>, _>>()?)
 }
 
 /// Update a debt position (full replacement). Also revives an EXPIRED or INVALID position.
@@ -121,6 +256,15 @@ pub async fn update(
     caller: Caller<(IupdParam, ToPublish, IfMatch)>,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
+    update_as(Api::V1, db, caller, body).await
+}
+
+pub(super) async fn update_as(
+    api: Api,
+    db: web::Data<Db>,
+    caller: Caller<(IupdParam, ToPublish, IfMatch)>,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
     let Caller {
         org,
         now,
@@ -129,7 +273,7 @@ pub async fn update(
         ..
     } = caller;
     let (IupdParam(iupd), ToPublish(to_publish), IfMatch(expected_version)) = params;
-    let input = parse_json::<PaymentPositionModel>(&body)?.to_input()?;
+    let input = api.input(&body)?;
     let mode = UpdateMode {
         to_publish,
         expected_version,
@@ -137,7 +281,7 @@ pub async fn update(
     let position = db
         .run(move |c| store::update(c, &org, &scope, &iupd, input, now, mode))
         .await?;
-    Ok(position_reply(StatusCode::OK, &position, now))
+    Ok(api.written(StatusCode::OK, &position, now))
 }
 
 /// Get a debt position by IUPD.
@@ -145,13 +289,21 @@ pub async fn update(
     params(("organizationfiscalcode" = String, Path), ("iupd" = String, Path)),
     responses((status = 200, body = PaymentPositionModelBaseResponse, headers(("ETag" = String))), (status = 404)), security(("ApiKey" = [])))]
 pub async fn get(db: web::Data<Db>, caller: Caller<IupdParam>) -> ApiResult<HttpResponse> {
+    get_as(Api::V1, db, caller).await
+}
+
+pub(super) async fn get_as(
+    api: Api,
+    db: web::Data<Db>,
+    caller: Caller<IupdParam>,
+) -> ApiResult<HttpResponse> {
     let IupdParam(iupd) = &caller.params;
     let iupd = iupd.clone();
     let org = caller.scoped();
     let position = db
         .run(move |c| store::get_by_iupd(c, &org, iupd.as_str()))
         .await?;
-    Ok(read_reply(&position, caller.now))
+    api.read(&position, caller.now)
 }
 
 /// Delete a debt position without payments.
@@ -169,14 +321,15 @@ type Transition =
     fn(&mut DbConnection, &ScopedOrg, &str, NaiveDateTime) -> Result<Position, StoreError>;
 
 /// Publish and invalidate: a change of status named by IUPD, answered with the position.
-async fn transition(
+pub(super) async fn transition(
+    api: Api,
     db: web::Data<Db>,
     caller: Caller<IupdParam>,
     change: Transition,
 ) -> ApiResult<HttpResponse> {
     let (org, now, IupdParam(iupd)) = caller.into_parts();
     let position = db.run(move |c| change(c, &org, iupd.as_str(), now)).await?;
-    Ok(position_reply(StatusCode::OK, &position, now))
+    Ok(api.written(StatusCode::OK, &position, now))
 }
 
 /// Publish a DRAFT debt position.
@@ -184,7 +337,7 @@ async fn transition(
     params(("organizationfiscalcode" = String, Path), ("iupd" = String, Path)),
     responses((status = 200, body = PaymentPositionModel), (status = 404), (status = 409)), security(("ApiKey" = [])))]
 pub async fn publish(db: web::Data<Db>, caller: Caller<IupdParam>) -> ApiResult<HttpResponse> {
-    transition(db, caller, |c, org, iupd, now| {
+    transition(Api::V1, db, caller, |c, org, iupd, now| {
         store::publish(c, org, iupd, now)
     })
     .await
@@ -195,7 +348,7 @@ pub async fn publish(db: web::Data<Db>, caller: Caller<IupdParam>) -> ApiResult<
     params(("organizationfiscalcode" = String, Path), ("iupd" = String, Path)),
     responses((status = 200, body = PaymentPositionModel), (status = 404), (status = 409)), security(("ApiKey" = [])))]
 pub async fn invalidate(db: web::Data<Db>, caller: Caller<IupdParam>) -> ApiResult<HttpResponse> {
-    transition(db, caller, |c, org, iupd, now| {
+    transition(Api::V1, db, caller, |c, org, iupd, now| {
         store::invalidate(c, org, iupd, now)
     })
     .await
@@ -217,7 +370,7 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
-    fn to_filter(&self) -> ApiResult<ListFilter> {
+    fn to_filter(&self, api: Api) -> ApiResult<ListFilter> {
         let given = |a: &Option<String>, b: &Option<String>| a.is_some() || b.is_some();
         let groups = [
             given(&self.due_date_from, &self.due_date_to),
@@ -252,16 +405,10 @@ impl ListQuery {
                 query::instant("payment_date_time_to", self.payment_date_time_to.as_deref())?,
             )?,
         };
-        let status = self
-            .status
-            .as_deref()
-            .map(|s| {
-                PositionStatus::parse(s).ok_or_else(|| {
-                    let all: Vec<_> = PositionStatus::ALL.iter().map(|s| s.as_str()).collect();
-                    ApiError::BadRequest(format!("status: '{s}' is not one of {}", all.join(", ")))
-                })
-            })
-            .transpose()?;
+        let status = match self.status.as_deref() {
+            None => Vec::new(),
+            Some(s) => api.statuses(s)?,
+        };
         let order_by = match self.orderby.as_deref() {
             None | Some("INSERTED_DATE") => OrderBy::InsertedDate,
             Some("IUPD") => OrderBy::Iupd,
@@ -286,6 +433,7 @@ impl ListQuery {
             due_date,
             payment_date,
             status,
+            single_plan_only: api == Api::V1,
             order_by: Some(order_by),
             ascending,
             page: query::number("page", self.page.as_deref(), 0, 0, i64::from(i32::MAX))?,
@@ -305,23 +453,39 @@ impl ListQuery {
         ("ordering" = Option<String>, Query, description = "DESC (default) or ASC")),
     responses((status = 200, body = PaymentPositionsInfo), (status = 400)), security(("ApiKey" = [])))]
 pub async fn list(db: web::Data<Db>, caller: Caller<Query<ListQuery>>) -> ApiResult<HttpResponse> {
-    let filter = caller.params.0.to_filter()?;
+    list_as(Api::V1, db, caller).await
+}
+
+pub(super) async fn list_as(
+    api: Api,
+    db: web::Data<Db>,
+    caller: Caller<Query<ListQuery>>,
+) -> ApiResult<HttpResponse> {
+    let filter = caller.params.0.to_filter(api)?;
     let (org, now) = (caller.scoped(), caller.now);
     let (limit, page) = (filter.limit, filter.page);
     let result = db.run(move |c| store::list(c, &org, &filter, now)).await?;
-    Ok(HttpResponse::Ok().json(PaymentPositionsInfo {
-        payment_position_list: result
-            .positions
-            .iter()
-            .map(|p| PaymentPositionModelBaseResponse::from_domain(p, p.status_at(now)))
-            .collect(),
-        page_info: PageInfo {
-            page,
-            limit,
-            items_found: result.total,
-            total_pages: (result.total + limit - 1) / limit,
-        },
-    }))
+    let page_info = PageInfo {
+        page,
+        limit,
+        items_found: result.total,
+        total_pages: (result.total + limit - 1) / limit,
+    };
+    let positions = result.positions.iter().map(|p| (p, p.status_at(now)));
+    Ok(match api {
+        Api::V1 => HttpResponse::Ok().json(PaymentPositionsInfo {
+            payment_position_list: positions
+                .map(|(p, s)| PaymentPositionModelBaseResponse::from_domain(p, s))
+                .collect(),
+            page_info,
+        }),
+        Api::V3 => HttpResponse::Ok().json(PaymentPositionsInfoV3 {
+            payment_position_list: positions
+                .map(|(p, s)| PaymentPositionModelResponseV3::from_domain(p, s))
+                .collect(),
+            page_info,
+        }),
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -375,7 +539,7 @@ pub async fn get_by_iuv(db: web::Data<Db>, caller: Caller<OptionKey>) -> ApiResu
     let iuv = caller.params.0.clone();
     let org = caller.scoped();
     let position = db.run(move |c| store::get_by_option(c, &org, &iuv)).await?;
-    Ok(read_reply(&position, caller.now))
+    Api::V1.read(&position, caller.now)
 }
 
 /// Get a payment option by notice number (NAV) or IUV, with its position's debtor.
@@ -493,9 +657,11 @@ pub async fn report_transfer(
 pub fn org_routes(scope: actix_web::Scope) -> actix_web::Scope {
     scope
         .service(
-            resource("/debtpositions", "GET, POST")
+            resource("/debtpositions", "GET, POST, PUT, DELETE")
                 .post(create)
-                .get(list),
+                .get(list)
+                .put(update_bulk)
+                .delete(delete_bulk),
         )
         .service(resource("/debtpositions/transfers", "PATCH").patch(replace_iban))
         .service(resource("/debtpositions/bulk", "POST").post(create_bulk))

@@ -65,6 +65,7 @@ impl PaymentOptionModel {
             is_partial_payment: self.is_partial_payment,
             due_date: self.due_date,
             retention_date: self.retention_date,
+            group: None,
             metadata: metadata(&at("paymentOptionMetadata"), &self.payment_option_metadata)?,
             transfers: transfers
                 .iter()

@@ -8,6 +8,7 @@ mod input;
 mod json;
 mod request;
 mod response;
+mod v3;
 
 pub use beneficiary::{BeneficiaryModel, StampModel};
 pub use callback::{CallbackAnswerModel, CallbackRequestModel};
@@ -15,7 +16,7 @@ pub use debtor::{DebtorModel, DebtorTypeModel};
 pub(crate) use input::{check_iban, payment_from_pay_model};
 pub use json::parse_json;
 pub use request::{
-    AlreadyPaidPaymentOptionModel, MetadataModel, MultiplePaymentPositionModel,
+    AlreadyPaidPaymentOptionModel, MetadataModel, MultipleIUPDModel, MultiplePaymentPositionModel,
     NotificationFeeUpdateModel, PayPaymentOptionModel, PaymentOptionModel, PaymentPositionModel,
     TransferModel, UpdateTransferIbanMassiveModel,
 };
@@ -23,4 +24,8 @@ pub use response::{
     AppInfo, PageInfo, PaymentOptionModelResponse, PaymentPositionModelBaseResponse,
     PaymentPositionsInfo, PaymentsWithDebtorInfoModelResponse, ProblemJson, TransferModelResponse,
     UpdateTransferIbanMassiveResponse,
+};
+pub use v3::{
+    InstallmentModel, InstallmentModelResponse, PaymentOptionModelResponseV3, PaymentOptionModelV3,
+    PaymentPositionModelResponseV3, PaymentPositionModelV3, PaymentPositionsInfoV3,
 };

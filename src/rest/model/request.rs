@@ -104,6 +104,14 @@ pub struct MultiplePaymentPositionModel {
     pub payment_positions: Vec<PaymentPositionModel>,
 }
 
+/// Body of the bulk delete: 1 to 20 IUPDs, deleted all or none.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MultipleIUPDModel {
+    #[serde(rename = "paymentPositionIUPDs")]
+    pub payment_position_iupds: Vec<String>,
+}
+
 /// Body of the notification fee update (euro-cents, 0 or more).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]

@@ -10,7 +10,7 @@ use super::debtor::{DebtorModel, DebtorTypeModel};
 use super::request::{MetadataModel, PaymentOptionModel, PaymentPositionModel, TransferModel};
 use crate::domain::{Metadata, OrgFiscalCode, PaymentOption, Position, PositionStatus, Transfer};
 
-fn metadata_models(metadata: &[Metadata]) -> Vec<MetadataModel> {
+pub(super) fn metadata_models(metadata: &[Metadata]) -> Vec<MetadataModel> {
     metadata
         .iter()
         .map(|m| MetadataModel {
@@ -20,7 +20,7 @@ fn metadata_models(metadata: &[Metadata]) -> Vec<MetadataModel> {
         .collect()
 }
 
-fn transfer_model(t: &Transfer) -> TransferModel {
+pub(super) fn transfer_model(t: &Transfer) -> TransferModel {
     TransferModel {
         id_transfer: t.id.to_string(),
         amount: t.amount.cents(),
@@ -269,7 +269,7 @@ impl PaymentsWithDebtorInfoModelResponse {
             ),
             pay_stand_in: p.pay_stand_in,
             iupd: p.iupd.to_string(),
-            debtor: DebtorModel::from_domain(&p.debtor),
+            debtor: DebtorModel::from_domain(p.debtor_of(index)),
             company_name: p.company_name.to_string(),
             office_name: p.office_name.as_deref().map(str::to_owned),
             debt_position_status: status.as_str().to_owned(),
