@@ -33,12 +33,17 @@ pub struct InstallmentModel {
     pub description: String,
     #[serde(with = "datetime")]
     pub due_date: NaiveDateTime,
-    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    /// Read-only (ignored on input).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(read_only)]
     pub fee: Option<i64>,
-    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    /// Read-only (ignored on input).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(read_only)]
     pub notification_fee: Option<i64>,
-    /// UNPAID, PAID, PARTIALLY_REPORTED or REPORTED.
-    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    /// Read-only (ignored on input): UNPAID, PAID, PARTIALLY_REPORTED or REPORTED.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(read_only)]
     pub status: Option<String>,
     #[serde(default)]
     pub transfer: Vec<TransferModel>,
@@ -50,8 +55,9 @@ pub struct InstallmentModel {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PaymentOptionModelV3 {
-    /// Write-only.
-    #[serde(default, skip_serializing)]
+    /// Write-only: never answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(write_only)]
     pub description: Option<String>,
     #[serde(default, with = "opt_date", skip_serializing_if = "Option::is_none")]
     pub validity_date: Option<NaiveDateTime>,
@@ -72,16 +78,13 @@ pub struct PaymentPositionModelV3 {
     pub company_name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub office_name: Option<String>,
-    /// Read-only.
-    #[serde(
-        default,
-        skip_deserializing,
-        with = "opt_date",
-        skip_serializing_if = "Option::is_none"
-    )]
+    /// Read-only (ignored on input).
+    #[serde(default, with = "opt_date", skip_serializing_if = "Option::is_none")]
+    #[schema(read_only)]
     pub payment_date: Option<NaiveDateTime>,
-    /// Read-only: DRAFT, PUBLISHED, VALID, UNPAYABLE, PARTIALLY_PAID or PAID.
-    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    /// Read-only (ignored on input): DRAFT, PUBLISHED, VALID, UNPAYABLE, PARTIALLY_PAID or PAID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(read_only)]
     pub status: Option<String>,
     pub payment_option: Vec<PaymentOptionModelV3>,
 }
@@ -209,7 +212,7 @@ impl PaymentPositionModelV3 {
                 .map(|plan| {
                     let first = &p.options[plan[0]];
                     PaymentOptionModelV3 {
-                        description: first.option_description.as_deref().map(str::to_owned),
+                        description: None,
                         validity_date: first.validity_date,
                         retention_date: first.retention_date,
                         switch_to_expired: first.switch_to_expired,
