@@ -763,6 +763,22 @@ async fn nodo_pays_a_v3_position(app: TestApp) {
     let data = res.data.expect("payment data");
     assert_eq!(data.debtor.full_name, "Mario Rossi");
     assert_eq!(data.description, "Rata 1");
+    // The single option has its own debtor.
+    let reply = app
+        .soap(
+            Some("paGetPaymentV2"),
+            get_payment(ORG_A, &nav(3), true, None),
+        )
+        .await;
+    let SoapResponse::GetPaymentV2(res) = reply.response() else {
+        panic!("wrong response")
+    };
+    let data = res.data.expect("payment data");
+    assert_eq!(data.debtor.full_name, "Luigi Verdi");
+    assert_eq!(
+        data.debtor.unique_identifier.entity_unique_identifier_value,
+        "VRDLGU80A01H501X"
+    );
 
     let reply = app
         .soap(Some("paSendRTV2"), send_rt(&nav(1), "RT-N1", true))

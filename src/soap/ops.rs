@@ -54,8 +54,9 @@ fn metadata(entries: &[Metadata]) -> Option<CtMetadataType> {
     })
 }
 
-fn debtor(position: &Position) -> CtSubjectType {
-    let d = &position.debtor;
+/// The option's own debtor (v3) or the position's.
+fn debtor(position: &Position, option: &PaymentOption) -> CtSubjectType {
+    let d = option.debtor.as_ref().unwrap_or(&position.debtor);
     CtSubjectType {
         unique_identifier: CtEntityUniqueIdentifierType {
             entity_unique_identifier_type: match d.kind {
@@ -178,7 +179,7 @@ fn data_v1(
             description: clip(&option.description, 140),
             company_name: Some(clip(&position.company_name, 140)),
             office_name: clip_opt(&position.office_name, 140),
-            debtor: debtor(position),
+            debtor: debtor(position, option),
             transfer_list: CtTransferListPaType {
                 transfer: transfers,
             },
@@ -238,7 +239,7 @@ fn data_v2(
             description: clip(&option.description, 140),
             company_name: clip(&position.company_name, 140),
             office_name: clip_opt(&position.office_name, 140),
-            debtor: debtor(position),
+            debtor: debtor(position, option),
             transfer_list: CtTransferListPav2Type {
                 transfer: transfers,
             },
