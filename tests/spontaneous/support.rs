@@ -20,6 +20,9 @@ pub async fn app(backend: Backend) -> TestApp {
     let app = common::spawn_app_with(backend, |c| {
         c.webhook_poll_ms = 20;
         c.callback_timeout_ms = 800;
+        // 100 concurrent demands queue for 10 connections: on a busy machine the default 1 s
+        // wait (a fast PAA_SYSTEM_ERROR, tested elsewhere) would fail them.
+        c.soap_db_timeout_ms = 10_000;
     })
     .await;
     prepare(&app);
