@@ -165,6 +165,19 @@ async fn crud(app: TestApp) {
         iuv(1)
     );
 
+    // GPD's crud scenario lists by status and a due-date window.
+    let window = "due_date_from=2030-03-25&due_date_to=2030-04-03";
+    let list = app
+        .get(&v3(&format!("debtpositions?status=DRAFT&{window}")))
+        .await;
+    assert_eq!(list.body["page_info"]["items_found"], 1, "{}", list.body);
+    let list = app
+        .get(&v3(
+            "debtpositions?status=DRAFT&due_date_from=2030-04-01&due_date_to=2030-04-20",
+        ))
+        .await;
+    assert_eq!(list.body["page_info"]["items_found"], 0, "{}", list.body);
+
     let mut changed = body.clone();
     changed["companyName"] = json!("Comune Nuovo");
     changed["paymentOption"][1]["installments"][0]["amount"] = json!(1230);
