@@ -47,6 +47,12 @@ impl<P> Caller<P> {
         (org, self.now, self.params)
     }
 
+    /// The whole institution, the caller's scope, the instant and the parameters, for handlers
+    /// whose operation needs the institution's settings.
+    pub fn into_org(self) -> (Organization, Scope, NaiveDateTime, P) {
+        (self.org, self.scope, self.now, self.params)
+    }
+
     /// Refuses (403) a partner's key or a key limited to taxonomy domains: for what concerns
     /// the whole institution, such as its webhook.
     pub fn require_unlimited(&self, what: &str) -> Result<(), ApiError> {

@@ -126,13 +126,7 @@ pub(super) async fn create_as(
     caller: Caller<ToPublish>,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
-    let Caller {
-        org,
-        now,
-        scope,
-        params: ToPublish(to_publish),
-        ..
-    } = caller;
+    let (org, scope, now, ToPublish(to_publish)) = caller.into_org();
     let input = api.new_input(&body, &org)?;
     let position = db
         .run(move |c| store::create(c, &org, &scope, input, now, to_publish))
@@ -150,13 +144,7 @@ pub async fn create_bulk(
     caller: Caller<ToPublish>,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
-    let Caller {
-        org,
-        now,
-        scope,
-        params: ToPublish(to_publish),
-        ..
-    } = caller;
+    let (org, scope, now, ToPublish(to_publish)) = caller.into_org();
     let model = parse_json::<MultiplePaymentPositionModel>(&body)?;
     let inputs = bulk_inputs(&model, |p| p.to_new_input(&org))?;
     db.run(move |c| store::create_many(c, &org, &scope, inputs, now, to_publish))
@@ -174,13 +162,7 @@ pub async fn update_bulk(
     caller: Caller<ToPublish>,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
-    let Caller {
-        org,
-        now,
-        scope,
-        params: ToPublish(to_publish),
-        ..
-    } = caller;
+    let (org, scope, now, ToPublish(to_publish)) = caller.into_org();
     let model = parse_json::<MultiplePaymentPositionModel>(&body)?;
     let inputs = bulk_inputs(&model, |p| p.to_input())?;
     let mut seen = std::collections::HashSet::new();
@@ -265,13 +247,7 @@ pub(super) async fn update_as(
     caller: Caller<(IupdParam, ToPublish, IfMatch)>,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
-    let Caller {
-        org,
-        now,
-        scope,
-        params,
-        ..
-    } = caller;
+    let (org, scope, now, params) = caller.into_org();
     let (IupdParam(iupd), ToPublish(to_publish), IfMatch(expected_version)) = params;
     let input = api.input(&body)?;
     let mode = UpdateMode {

@@ -66,13 +66,7 @@ pub async fn put(
     caller: Caller<ServiceIdParam>,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
-    let Caller {
-        org,
-        now,
-        scope,
-        params: ServiceIdParam(id),
-        ..
-    } = caller;
+    let (org, scope, now, ServiceIdParam(id)) = caller.into_org();
     let draft = parse_json::<ServiceDraft>(&body)?;
     let (stored, created) = db
         .run(move |c| {
