@@ -62,6 +62,10 @@ fn with_error_body<B: MessageBody + 'static>(res: ServiceResponse<B>) -> Service
 impl Application {
     pub fn build(database: &DatabaseConfig, config: ServeConfig) -> Result<Self, String> {
         let url = DatabaseUrl::parse(&database.database_url)?;
+        database.install_keyring()?;
+        if !store::secrets::sealing() {
+            log::warn!("GPD_SECRET_KEYS is not set: webhook secrets are stored unencrypted (see `gpd-gateway secrets new-key`)");
+        }
         let options = PoolOptions {
             max_size: config.db_pool_size,
             connection_timeout: config.db_timeout(),

@@ -60,6 +60,9 @@ pub enum Command {
     /// PagoPA's taxonomy catalog: names for the codes of transfer categories (optional).
     #[command(subcommand)]
     Taxonomy(taxonomy::TaxonomyCommand),
+    /// The keys that seal webhook secrets at rest: new keys, resealing after a rotation.
+    #[command(subcommand)]
+    Secrets(SecretsCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -161,6 +164,7 @@ fn or_dash(value: Option<&str>) -> String {
 
 /// Runs the command line; returns the process exit code.
 pub async fn run(cli: Cli) -> Result<(), String> {
+    cli.database.install_keyring()?;
     match cli.command {
         None => serve(&cli.database, ServeConfig::default_from_env()?).await,
         Some(Command::Serve(config)) => serve(&cli.database, config).await,
@@ -179,6 +183,42 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Some(Command::Station(cmd)) => station_command(&cli.database, cmd),
         Some(Command::Webhook(cmd)) => webhook::run(&cli.database, cmd),
         Some(Command::Taxonomy(cmd)) => taxonomy::run(&cli.database, cmd),
+        Some(Command::Secrets(cmd)) => secrets_command(&cli.database, cmd),
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SecretsCommand {
+    /// Print a new random key for GPD_SECRET_KEYS (`ID:base64`).
+    NewKey {
+        /// The key's id (1 to 16 letters, digits, '-' or '_').
+        #[arg(long, default_value = "k1")]
+        id: String,
+    },
+    /// Rewrite every stored webhook secret under the first key of GPD_SECRET_KEYS (plaintext
+    /// ones are sealed), so older keys can be removed.
+    Reseal,
+}
+
+fn secrets_command(database: &DatabaseConfig, cmd: SecretsCommand) -> Result<(), String> {
+    match cmd {
+        SecretsCommand::NewKey { id } => {
+            let entry = store::secrets::Keyring::new_key_entry(&id);
+            store::secrets::Keyring::parse(&entry)?;
+            println!("{entry}");
+            Ok(())
+        }
+        SecretsCommand::Reseal => {
+            if !store::secrets::sealing() {
+                return Err(
+                    "GPD_SECRET_KEYS is empty: set the keys first (the first one seals)".to_owned(),
+                );
+            }
+            let mut conn = open(database)?;
+            let changed = store::secrets::reseal_stored(&mut conn).map_err(|e| e.to_string())?;
+            println!("{changed} secrets resealed under the first key");
+            Ok(())
+        }
     }
 }
 

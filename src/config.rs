@@ -20,6 +20,25 @@ pub struct DatabaseConfig {
         hide_env_values = true
     )]
     pub database_url: String,
+    /// Keys sealing the webhook secrets at rest: `id:base64-of-32-bytes`, comma-separated, the
+    /// first seals (see `gpd-gateway secrets`). Empty: secrets are stored in plaintext.
+    #[arg(
+        long,
+        env = "GPD_SECRET_KEYS",
+        default_value = "",
+        global = true,
+        hide_env_values = true,
+        hide_default_value = true
+    )]
+    pub secret_keys: String,
+}
+
+impl DatabaseConfig {
+    /// Installs the secret keyring of this configuration for the process (once).
+    pub fn install_keyring(&self) -> Result<(), String> {
+        let keyring = crate::store::secrets::Keyring::parse(&self.secret_keys)?;
+        crate::store::secrets::install(keyring)
+    }
 }
 
 pub const MAX_CALLBACK_TIMEOUT_MS: u64 = 5000;

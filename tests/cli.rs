@@ -75,6 +75,7 @@ async fn org_and_key_round_trip(backend: Backend) {
     let app = gpd_gateway::app::Application::build(
         &gpd_gateway::config::DatabaseConfig {
             database_url: url.clone(),
+            secret_keys: common::TEST_SECRET_KEYS.to_owned(),
         },
         gpd_gateway::config::ServeConfig {
             bind: "127.0.0.1:0".to_owned(),

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::positions::Reach;
 use super::schema::{delegations, events, partner_webhooks, payment_positions as pp, webhooks};
-use super::{write_tx, DbConnection, StoreError};
+use super::{secrets, write_tx, DbConnection, StoreError};
 use crate::domain::access::Scope;
 use crate::domain::events::NewEvent;
 use crate::domain::OrgFiscalCode;
@@ -281,6 +281,9 @@ pub fn claim(
         .load(conn)?;
     rows.extend(partners_rows);
     rows.sort_by_key(|r| r.id);
+    for row in &mut rows {
+        row.secret = secrets::open(&row.secret)?;
+    }
     Ok(rows)
 }
 

@@ -31,6 +31,7 @@ pub mod partners;
 pub mod positions;
 pub mod receipts;
 pub mod schema;
+pub mod secrets;
 pub mod services;
 pub mod spontaneous;
 pub mod stations;

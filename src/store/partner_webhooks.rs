@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use super::schema::partner_webhooks as pw;
 use super::webhooks::{check_url, new_secret, Webhook};
-use super::{partners, write_tx, DbConnection, StoreError};
+use super::{partners, secrets, write_tx, DbConnection, StoreError};
 use crate::domain::access::PartnerFiscalCode;
 use crate::domain::DomainError;
 
@@ -34,11 +34,13 @@ pub fn get(
     conn: &mut DbConnection,
     partner: &PartnerFiscalCode,
 ) -> Result<Option<Webhook>, StoreError> {
-    Ok(pw::table
+    pw::table
         .find(partner.as_str())
         .select(COLUMNS)
         .first::<Webhook>(conn)
-        .optional()?)
+        .optional()?
+        .map(Webhook::opened)
+        .transpose()
 }
 
 /// Sets (or changes) the URL and enables the webhook. A new webhook gets a new secret; an
@@ -73,7 +75,7 @@ pub fn set(
                     .values((
                         pw::partner_fiscal_code.eq(partner.as_str()),
                         pw::url.eq(url),
-                        pw::secret.eq(new_secret()),
+                        pw::secret.eq(secrets::seal(&new_secret())?),
                         pw::enabled.eq(true),
                         pw::created_at.eq(now),
                         pw::updated_at.eq(now),
@@ -99,7 +101,10 @@ pub fn rotate_secret(
     now: NaiveDateTime,
 ) -> Result<Webhook, StoreError> {
     let n = diesel::update(pw::table.find(partner.as_str()))
-        .set((pw::secret.eq(new_secret()), pw::updated_at.eq(now)))
+        .set((
+            pw::secret.eq(secrets::seal(&new_secret())?),
+            pw::updated_at.eq(now),
+        ))
         .execute(conn)?;
     if n == 0 {
         return Err(not_configured(partner));

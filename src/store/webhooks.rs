@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use rand::Rng;
 
 use super::schema::webhooks;
-use super::{orgs, write_tx, DbConnection, StoreError};
+use super::{orgs, secrets, write_tx, DbConnection, StoreError};
 use crate::domain::{DomainError, OrgFiscalCode};
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
@@ -29,12 +29,22 @@ pub fn check_url(url: &str) -> Result<(), DomainError> {
     crate::domain::service::check_http_url("url", url)
 }
 
+impl Webhook {
+    /// The row as read, with its secret opened (see [`super::secrets`]).
+    pub(super) fn opened(mut self) -> Result<Webhook, StoreError> {
+        self.secret = secrets::open(&self.secret)?;
+        Ok(self)
+    }
+}
+
 pub fn get(conn: &mut DbConnection, org: &OrgFiscalCode) -> Result<Option<Webhook>, StoreError> {
-    Ok(webhooks::table
+    webhooks::table
         .find(org.as_str())
         .select(Webhook::as_select())
         .first(conn)
-        .optional()?)
+        .optional()?
+        .map(Webhook::opened)
+        .transpose()
 }
 
 /// Sets (or changes) the URL and enables the webhook. A new webhook gets a new secret; an
@@ -69,7 +79,7 @@ pub fn set(
                     .values((
                         webhooks::organization_fiscal_code.eq(org.as_str()),
                         webhooks::url.eq(url),
-                        webhooks::secret.eq(new_secret()),
+                        webhooks::secret.eq(secrets::seal(&new_secret())?),
                         webhooks::enabled.eq(true),
                         webhooks::created_at.eq(now),
                         webhooks::updated_at.eq(now),
@@ -94,9 +104,9 @@ pub fn rotate_secret(
     org: &OrgFiscalCode,
     now: NaiveDateTime,
 ) -> Result<Webhook, StoreError> {
-    let secret = new_secret();
+    let sealed = secrets::seal(&new_secret())?;
     let n = diesel::update(webhooks::table.find(org.as_str()))
-        .set((webhooks::secret.eq(&secret), webhooks::updated_at.eq(now)))
+        .set((webhooks::secret.eq(&sealed), webhooks::updated_at.eq(now)))
         .execute(conn)?;
     if n == 0 {
         return Err(not_configured(org));

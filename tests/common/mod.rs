@@ -18,6 +18,8 @@ use serde_json::{json, Value};
 pub const ORG_A: &str = "77777777777";
 pub const ORG_B: &str = "88888888888";
 pub const KEY_HEADER: &str = "Ocp-Apim-Subscription-Key";
+/// The key sealing webhook secrets in every test server and command (one keyring per process).
+pub const TEST_SECRET_KEYS: &str = "test:c2VhbGluZyBrZXkgb2YgdGhlIHRlc3Qgc3VpdGUhISE=";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -127,6 +129,7 @@ pub fn gpd(database_url: &str, args: &[&str]) -> (bool, String, String) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_gpd-gateway"))
         .args(args)
         .env("DATABASE_URL", database_url)
+        .env("GPD_SECRET_KEYS", TEST_SECRET_KEYS)
         .env("RUST_LOG", "warn")
         .output()
         .expect("binary runs");
@@ -225,6 +228,7 @@ pub async fn start_server(
     let app = Application::build(
         &DatabaseConfig {
             database_url: database_url.to_owned(),
+            secret_keys: TEST_SECRET_KEYS.to_owned(),
         },
         config,
     )

@@ -1,0 +1,2 @@
+ALTER TABLE partner_webhooks MODIFY secret VARCHAR(128) NOT NULL;
+ALTER TABLE webhooks MODIFY secret VARCHAR(128) NOT NULL;
