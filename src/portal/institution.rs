@@ -141,7 +141,8 @@ async fn org_home(db: &Db, acting: &Acting, org: OrgFiscalCode) -> PortalResult 
         Some(&acting.signed),
         None,
         html! {
-            section.tiles aria-label=(l.positions_by_status) {
+            h2 { (l.positions_by_status) }
+        section.tiles aria-label=(l.positions_by_status) {
                 @for (status, n) in &d.counts {
                     div.tile { span.n { (n) } span { (status) } }
                 }
