@@ -39,8 +39,10 @@ pub enum OnboardingCommand {
     },
     /// Reject a pending request with a reason.
     Reject {
+        /// Request id, as `onboarding list` shows it.
         #[arg(long)]
         id: i64,
+        /// Why, as the records keep it (1 to 500 characters).
         #[arg(long)]
         reason: String,
     },

@@ -1,6 +1,6 @@
 //! Sign-in, sign-out and sign-up (the onboarding request).
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -38,8 +38,6 @@ fn home_of(role: &Role) -> String {
         Role::Partner(p) => base_of(&Principal::Partner(p.clone())),
     }
 }
-
-use actix_web::FromRequest;
 
 /// A page with an anonymous form: the form cookie is set when the browser has none.
 fn anon_page(
