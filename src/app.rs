@@ -80,6 +80,8 @@ impl Application {
         let soap = web::Data::new(config.soap()?);
         let clock = web::Data::new(config.clock.clone());
         let metrics = web::Data::new(Metrics::default());
+        let portal_on = config.portal;
+        let portal = web::Data::new(config.portal());
         let observed = metrics.clone();
         let metrics_handle = metrics.clone().into_inner();
         let mut server = HttpServer::new(move || {
@@ -90,9 +92,15 @@ impl Application {
                 .app_data(soap.clone())
                 .app_data(metrics.clone())
                 .app_data(clock.clone())
+                .app_data(portal.clone())
                 .app_data(web::PayloadConfig::new(MAX_BODY))
                 .configure(rest::configure)
                 .configure(soap::endpoint::configure)
+                .configure(|cfg| {
+                    if portal_on {
+                        crate::portal::configure(cfg)
+                    }
+                })
                 .default_service(web::to(|req: actix_web::HttpRequest| async move {
                     error_body(
                         req.path(),

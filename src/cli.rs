@@ -3,6 +3,7 @@
 //! `delegation`, `key` and `audit` are in [`access`].
 
 mod access;
+mod portal;
 mod webhook;
 
 pub mod taxonomy;
@@ -57,6 +58,12 @@ pub enum Command {
     /// Where an institution (or a partner) receives its events.
     #[command(subcommand)]
     Webhook(webhook::WebhookCommand),
+    /// Operators of the self-service portal.
+    #[command(subcommand)]
+    Admin(portal::AdminCommand),
+    /// Onboarding requests made in the portal's sign-up page.
+    #[command(subcommand)]
+    Onboarding(portal::OnboardingCommand),
     /// PagoPA's taxonomy catalog: names for the codes of transfer categories (optional).
     #[command(subcommand)]
     Taxonomy(taxonomy::TaxonomyCommand),
@@ -183,6 +190,8 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Some(Command::Station(cmd)) => station_command(&cli.database, cmd),
         Some(Command::Webhook(cmd)) => webhook::run(&cli.database, cmd),
         Some(Command::Taxonomy(cmd)) => taxonomy::run(&cli.database, cmd),
+        Some(Command::Admin(cmd)) => portal::admin_command(&cli.database, cmd),
+        Some(Command::Onboarding(cmd)) => portal::onboarding_command(&cli.database, cmd),
         Some(Command::Secrets(cmd)) => secrets_command(&cli.database, cmd),
     }
 }

@@ -94,6 +94,19 @@ pub struct ServeConfig {
     /// demand is answered within the Nodo's 7 s).
     #[arg(long, env = "GPD_CALLBACK_TIMEOUT_MS", default_value_t = 3000)]
     pub callback_timeout_ms: u64,
+    /// Serve the self-service portal under /portal (true/false).
+    #[arg(long, env = "GPD_PORTAL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub portal: bool,
+    /// Mark the portal's session cookie Secure even when a request does not look like HTTPS
+    /// (set it behind a TLS-terminating proxy that does not send X-Forwarded-Proto).
+    #[arg(long, env = "GPD_PORTAL_SECURE_COOKIE", default_value_t = false, action = clap::ArgAction::Set)]
+    pub portal_secure_cookie: bool,
+    /// Minutes without a request after which a portal session ends.
+    #[arg(long, env = "GPD_PORTAL_IDLE_MINUTES", default_value_t = 30)]
+    pub portal_idle_minutes: u32,
+    /// Hours after sign-in at which a portal session ends, however active.
+    #[arg(long, env = "GPD_PORTAL_SESSION_HOURS", default_value_t = 12)]
+    pub portal_session_hours: u32,
     /// Where requests, jobs and deliveries read "now"; tests set a manual clock.
     #[arg(skip)]
     pub clock: crate::clock::Clock,
@@ -142,6 +155,16 @@ impl ServeConfig {
             backoff_max: Duration::from_secs(self.webhook_backoff_max_secs.max(1)),
             batch: 32,
             concurrency: 16,
+        }
+    }
+
+    pub fn portal(&self) -> crate::portal::PortalConfig {
+        crate::portal::PortalConfig {
+            policy: crate::domain::portal::SessionPolicy {
+                idle: chrono::Duration::minutes(i64::from(self.portal_idle_minutes.max(1))),
+                absolute: chrono::Duration::hours(i64::from(self.portal_session_hours.max(1))),
+            },
+            secure_cookie: self.portal_secure_cookie,
         }
     }
 

@@ -10,6 +10,7 @@ pub mod money;
 pub mod nodo;
 pub mod notice;
 pub mod org;
+pub mod portal;
 pub mod position;
 pub mod service;
 pub mod status;

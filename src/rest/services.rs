@@ -9,11 +9,11 @@ use super::params::ServiceIdParam;
 use super::{parse_json, resource, ApiError, ApiResult};
 use crate::domain::access::Scope;
 use crate::domain::service::xsd::service_xsd;
-use crate::domain::service::{AmountSource, ServiceDraft, ServiceId};
+use crate::domain::service::{ServiceDraft, ServiceId};
 use crate::domain::time::format_datetime;
-use crate::domain::{DomainError, OrgFiscalCode};
+use crate::domain::OrgFiscalCode;
 use crate::store::services::{self, StoredService};
-use crate::store::{webhooks, Db, StoreError};
+use crate::store::{Db, StoreError};
 
 fn render(stored: &StoredService) -> Result<Value, StoreError> {
     let mut body = json!({"serviceId": stored.service_id});
@@ -34,14 +34,6 @@ fn render(stored: &StoredService) -> Result<Value, StoreError> {
 
 fn missing(org: &OrgFiscalCode, id: &ServiceId) -> ApiError {
     ApiError::NotFound(format!("service {id} of organization {org} does not exist"))
-}
-
-fn outside(scope: &Scope, category: &str) -> Option<DomainError> {
-    (!scope.covers_category(category)).then(|| {
-        DomainError::Forbidden(format!(
-            "category: '{category}' is outside the taxonomy scope of this API key ({scope})"
-        ))
-    })
 }
 
 /// The service if the caller's scope reaches its category, else 404 as for a missing one.
@@ -69,22 +61,7 @@ pub async fn put(
     let (org, scope, now, ServiceIdParam(id)) = caller.into_org();
     let draft = parse_json::<ServiceDraft>(&body)?;
     let (stored, created) = db
-        .run(move |c| {
-            let service = draft.validate(id, &org)?;
-            if let Some(refused) = outside(&scope, service.category.as_str()) {
-                return Err(refused.into());
-            }
-            if matches!(service.amount, AmountSource::Callback { .. })
-                && webhooks::get(c, &org.fiscal_code)?.is_none()
-            {
-                return Err(DomainError::invalid(
-                    "callbackUrl",
-                    "callbacks are signed with the institution's webhook secret: set the webhook first (PUT /organizations/{organizationfiscalcode}/webhook)",
-                )
-                .into());
-            }
-            services::put(c, &org.fiscal_code, &service, now)
-        })
+        .run(move |c| services::define(c, &org, id, draft, &scope, None, now))
         .await?;
     let status = if created {
         StatusCode::CREATED

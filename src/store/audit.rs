@@ -14,6 +14,14 @@ pub const DELEGATION_GRANT: &str = "delegation.grant";
 pub const DELEGATION_REVOKE: &str = "delegation.revoke";
 pub const KEY_CREATE: &str = "key.create";
 pub const KEY_REVOKE: &str = "key.revoke";
+pub const PORTAL_OPERATOR_ADD: &str = "portal.operator.add";
+pub const ONBOARDING_REQUEST: &str = "onboarding.request";
+pub const ONBOARDING_APPROVE: &str = "onboarding.approve";
+pub const ONBOARDING_REJECT: &str = "onboarding.reject";
+pub const WEBHOOK_SET: &str = "webhook.set";
+pub const WEBHOOK_ROTATE: &str = "webhook.rotate-secret";
+pub const EVENT_REDELIVER: &str = "event.redeliver";
+pub const SERVICE_PUT: &str = "service.put";
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = audit_log)]

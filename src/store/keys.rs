@@ -202,6 +202,17 @@ pub fn revoke(
     actor: &str,
     now: NaiveDateTime,
 ) -> Result<bool, StoreError> {
+    revoke_of(conn, None, key_id, actor, now)
+}
+
+/// [`revoke`], only when the key belongs to `owner` (when given): false otherwise.
+pub fn revoke_of(
+    conn: &mut DbConnection,
+    owner: Option<&Principal>,
+    key_id: &str,
+    actor: &str,
+    now: NaiveDateTime,
+) -> Result<bool, StoreError> {
     write_tx(conn, |c| {
         let key: Option<KeyRecord> = api_keys::table
             .filter(api_keys::key_id.eq(key_id))
@@ -212,6 +223,9 @@ pub fn revoke(
         let Some(key) = key else {
             return Ok(false);
         };
+        if owner.is_some_and(|o| key.owner().ok().as_ref() != Some(o)) {
+            return Ok(false);
+        }
         let n = diesel::update(
             api_keys::table
                 .find(key.id)

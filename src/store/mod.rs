@@ -28,6 +28,7 @@ pub mod models;
 pub mod orgs;
 pub mod partner_webhooks;
 pub mod partners;
+pub mod portal;
 pub mod positions;
 pub mod receipts;
 pub mod schema;

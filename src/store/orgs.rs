@@ -58,7 +58,16 @@ pub fn add_org(
     org: &Organization,
     now: NaiveDateTime,
 ) -> Result<Registration, StoreError> {
-    write_tx(conn, |c| {
+    write_tx(conn, |c| add_org_in(c, org, now))
+}
+
+/// [`add_org`] inside the caller's transaction (portal onboarding).
+pub(super) fn add_org_in(
+    c: &mut DbConnection,
+    org: &Organization,
+    now: NaiveDateTime,
+) -> Result<Registration, StoreError> {
+    {
         if let Some(existing) = find_org(c, org.fiscal_code.as_str())? {
             if &existing == org {
                 return Ok(Registration::AlreadyRegistered);
@@ -83,7 +92,7 @@ pub fn add_org(
             })
             .execute(c)?;
         Ok(Registration::Created)
-    })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

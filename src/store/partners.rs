@@ -32,7 +32,16 @@ pub fn add(
     partner: &Partner,
     now: NaiveDateTime,
 ) -> Result<Registration, StoreError> {
-    write_tx(conn, |c| {
+    write_tx(conn, |c| add_in(c, partner, now))
+}
+
+/// [`add`] inside the caller's transaction (portal onboarding).
+pub(super) fn add_in(
+    c: &mut DbConnection,
+    partner: &Partner,
+    now: NaiveDateTime,
+) -> Result<Registration, StoreError> {
+    {
         if let Some(existing) = find(c, &partner.fiscal_code)? {
             if &existing == partner {
                 return Ok(Registration::AlreadyRegistered);
@@ -50,7 +59,7 @@ pub fn add(
             ))
             .execute(c)?;
         Ok(Registration::Created)
-    })
+    }
 }
 
 pub fn find(

@@ -293,3 +293,61 @@ diesel::table! {
         valid_to -> Nullable<Date>,
     }
 }
+
+// --- portal (migration 000012) ---
+
+diesel::table! {
+    portal_users (id) {
+        id -> BigInt,
+        email -> Text,
+        password_hash -> Text,
+        role -> Text,
+        organization_fiscal_code -> Nullable<Text>,
+        partner_fiscal_code -> Nullable<Text>,
+        created_at -> Timestamp,
+        disabled_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    portal_sessions (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        user_id -> BigInt,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    onboarding_requests (id) {
+        id -> BigInt,
+        kind -> Text,
+        fiscal_code -> Text,
+        name -> Text,
+        email -> Text,
+        password_hash -> Text,
+        segregation_codes -> Text,
+        aux_digit -> Integer,
+        taxonomy_domains -> Text,
+        state -> Text,
+        reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        decided_at -> Nullable<Timestamp>,
+        decided_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    portal_login_failures (id) {
+        id -> BigInt,
+        email -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::joinable!(portal_sessions -> portal_users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(portal_sessions, portal_users);

@@ -4,8 +4,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::services;
-use super::{orgs, write_tx, DbConnection, StoreError};
-use crate::domain::service::{Service, ServiceDraft, ServiceId};
+use super::{audit, orgs, webhooks, write_tx, DbConnection, StoreError};
+use crate::domain::access::Scope;
+use crate::domain::service::{AmountSource, Service, ServiceDraft, ServiceId};
 use crate::domain::{DomainError, OrgFiscalCode, Organization};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -58,8 +59,57 @@ pub fn put(
     service: &Service,
     now: NaiveDateTime,
 ) -> Result<(StoredService, bool), StoreError> {
-    let definition = service.to_json().to_string();
+    write_tx(conn, |c| put_in(c, org, service, now))
+}
+
+/// Checks a definition for `org` and stores it (the REST API's PUT and the portal): the
+/// category must be within the caller's `scope`, and a callback needs the institution's webhook
+/// (its secret signs the calls). With an `actor`, the change is recorded in the audit log.
+pub fn define(
+    conn: &mut DbConnection,
+    org: &Organization,
+    id: ServiceId,
+    draft: ServiceDraft,
+    scope: &Scope,
+    actor: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<(StoredService, bool), StoreError> {
+    let service = draft.validate(id, org)?;
+    let category = service.category.as_str();
+    if !scope.covers_category(category) {
+        return Err(DomainError::Forbidden(format!(
+            "category: '{category}' is outside the taxonomy scope of this API key ({scope})"
+        ))
+        .into());
+    }
+    if matches!(service.amount, AmountSource::Callback { .. })
+        && webhooks::get(conn, &org.fiscal_code)?.is_none()
+    {
+        return Err(DomainError::invalid(
+            "callbackUrl",
+            "callbacks are signed with the institution's webhook secret: set the webhook first (PUT /organizations/{organizationfiscalcode}/webhook)",
+        )
+        .into());
+    }
     write_tx(conn, |c| {
+        let put = put_in(c, &org.fiscal_code, &service, now)?;
+        if let Some(actor) = actor {
+            let detail = format!("category={category} enabled={}", service.enabled);
+            let subject = format!("{}/{}", org.fiscal_code, service.id);
+            audit::record(c, actor, audit::SERVICE_PUT, &subject, &detail, now)?;
+        }
+        Ok(put)
+    })
+}
+
+fn put_in(
+    c: &mut DbConnection,
+    org: &OrgFiscalCode,
+    service: &Service,
+    now: NaiveDateTime,
+) -> Result<(StoredService, bool), StoreError> {
+    let definition = service.to_json().to_string();
+    {
         if orgs::find_org(c, org.as_str())?.is_none() {
             return Err(not_registered(org));
         }
@@ -92,7 +142,7 @@ pub fn put(
         let stored = get(c, org, &service.id)?
             .ok_or_else(|| StoreError::Corrupt("service vanished".to_owned()))?;
         Ok((stored, created))
-    })
+    }
 }
 
 pub fn get(

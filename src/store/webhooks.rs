@@ -56,7 +56,18 @@ pub fn set(
     now: NaiveDateTime,
 ) -> Result<(Webhook, bool), StoreError> {
     check_url(url)?;
-    write_tx(conn, |c| {
+    write_tx(conn, |c| set_in(c, org, url, now))
+}
+
+/// [`set`] inside the caller's transaction (the portal records it in the audit log).
+pub(super) fn set_in(
+    c: &mut DbConnection,
+    org: &OrgFiscalCode,
+    url: &str,
+    now: NaiveDateTime,
+) -> Result<(Webhook, bool), StoreError> {
+    check_url(url)?;
+    {
         if orgs::find_org(c, org.as_str())?.is_none() {
             return Err(
                 DomainError::NotFound(format!("organization {org} is not registered")).into(),
@@ -91,7 +102,7 @@ pub fn set(
         let hook =
             get(c, org)?.ok_or_else(|| StoreError::Corrupt("webhook vanished".to_owned()))?;
         Ok((hook, created))
-    })
+    }
 }
 
 fn not_configured(org: &OrgFiscalCode) -> StoreError {
