@@ -110,7 +110,10 @@ async fn station_cap_answers_system_error_at_once(app: TestApp) {
     support::define(&app, "CDS01", &support::callback_service(&callback.url)).await;
     let iuv = gpd_gateway::domain::notice::iuv_with_check_digits("07", "0000000000001").unwrap();
     let created = app.create(&common::position("iupd-1", &iuv), true).await;
-    let nav = created["paymentOption"][0]["nav"].as_str().unwrap().to_owned();
+    let nav = created["paymentOption"][0]["nav"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let payload = support::payload(&[("targa", "AB123CD"), ("verbale", "123")]);
     let slow = {
         let (client, url, body) = (
@@ -140,7 +143,12 @@ async fn station_cap_answers_system_error_at_once(app: TestApp) {
         .soap(Some("paVerifyPaymentNotice"), verify(ORG_A, &nav))
         .await;
     assert!(started.elapsed() < Duration::from_millis(1000));
-    assert_eq!(refused.fault_code(), "PAA_SYSTEM_ERROR", "{}", refused.text());
+    assert_eq!(
+        refused.fault_code(),
+        "PAA_SYSTEM_ERROR",
+        "{}",
+        refused.text()
+    );
     let other = app
         .soap(
             Some("paVerifyPaymentNotice"),
@@ -186,7 +194,10 @@ async fn slow_client(app: &TestApp, prefix: &[u8], trickle: &[u8]) -> (String, D
         let mut got = Vec::new();
         // Ends at EOF or reset: the server closed the connection.
         let _ = read.read_to_end(&mut got).await;
-        (String::from_utf8_lossy(&got).into_owned(), started.elapsed())
+        (
+            String::from_utf8_lossy(&got).into_owned(),
+            started.elapsed(),
+        )
     });
     let trickle = trickle.to_vec();
     let prefix = prefix.to_vec();
@@ -271,7 +282,12 @@ async fn bodies_are_limited_on_every_face(app: TestApp) {
     let big = vec![b'x'; 1024 * 1024 + 1];
     let soap = app.soap(Some("paVerifyPaymentNotice"), big.clone()).await;
     assert_eq!(soap.status, 413);
-    assert!(soap.text().contains("<faultcode>soapenv:Client</faultcode>"), "{}", soap.text());
+    assert!(
+        soap.text()
+            .contains("<faultcode>soapenv:Client</faultcode>"),
+        "{}",
+        soap.text()
+    );
     let rest = app
         .client
         .post(app.url(&format!("{LIST_A}?toPublish=false")))

@@ -99,9 +99,7 @@ pub(super) fn rate_limit(req: &HttpRequest) -> Option<web::Data<KeyRateLimit>> {
 
 fn throttled(retry_after_secs: u64) -> ApiError {
     ApiError::TooManyRequests {
-        detail: format!(
-            "Too many requests with this API key; retry after {retry_after_secs} s"
-        ),
+        detail: format!("Too many requests with this API key; retry after {retry_after_secs} s"),
         retry_after_secs,
     }
 }

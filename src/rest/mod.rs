@@ -45,7 +45,10 @@ pub enum ApiError {
     Internal(String),
     /// The key's rate limit is reached: 429 with `Retry-After` in seconds.
     #[error("{detail}")]
-    TooManyRequests { detail: String, retry_after_secs: u64 },
+    TooManyRequests {
+        detail: String,
+        retry_after_secs: u64,
+    },
 }
 
 impl From<DomainError> for ApiError {
@@ -110,8 +113,10 @@ impl ResponseError for ApiError {
             retry_after_secs, ..
         } = self
         {
-            res.headers_mut()
-                .insert(header::RETRY_AFTER, header::HeaderValue::from(*retry_after_secs));
+            res.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from(*retry_after_secs),
+            );
         }
         res
     }
