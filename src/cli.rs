@@ -238,7 +238,7 @@ fn url_connection(url: &DatabaseUrl) -> Result<DbConnection, String> {
 
 async fn serve(database: &DatabaseConfig, config: ServeConfig) -> Result<(), String> {
     let url = DatabaseUrl::parse(&database.database_url)?;
-    let app = Application::build(database, config)?;
+    let app = Application::build(database, config)?.with_signals();
     println!("gpd-gateway listening on http://{} ({url})", app.addr());
     app.run().await.map_err(|e| e.to_string())
 }

@@ -107,6 +107,30 @@ pub struct ServeConfig {
     /// Hours after sign-in at which a portal session ends, however active.
     #[arg(long, env = "GPD_PORTAL_SESSION_HOURS", default_value_t = 12)]
     pub portal_session_hours: u32,
+    /// REST requests a second per API key, on average (token bucket per key, per instance);
+    /// 0: no limit.
+    #[arg(long, env = "GPD_RATE_LIMIT_PER_SEC", default_value_t = 0)]
+    pub rate_limit_per_sec: u32,
+    /// Requests a key may send at once above the rate (the bucket size); 0: twice the rate.
+    #[arg(long, env = "GPD_RATE_LIMIT_BURST", default_value_t = 0)]
+    pub rate_limit_burst: u32,
+    /// Nodo requests in flight per station (idStation) beyond which PAA_SYSTEM_ERROR is answered
+    /// at once; 0: no limit.
+    #[arg(long, env = "GPD_SOAP_MAX_INFLIGHT_PER_STATION", default_value_t = 100)]
+    pub soap_max_inflight_per_station: usize,
+    /// Milliseconds a client has to send a request's headers (408 and closed after).
+    #[arg(long, env = "GPD_CLIENT_REQUEST_TIMEOUT_MS", default_value_t = 5000)]
+    pub client_request_timeout_ms: u64,
+    /// Seconds an idle keep-alive connection is kept open; 0: no keep-alive.
+    #[arg(long, env = "GPD_KEEP_ALIVE_SECS", default_value_t = 5)]
+    pub keep_alive_secs: u64,
+    /// Seconds a request may take from its headers to its answer, body included (503 after);
+    /// 0: no limit.
+    #[arg(long, env = "GPD_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+    /// Seconds, after SIGTERM or SIGINT, for requests in flight and the delivery worker to finish.
+    #[arg(long, env = "GPD_SHUTDOWN_TIMEOUT_SECS", default_value_t = 20)]
+    pub shutdown_timeout_secs: u64,
     /// Where requests, jobs and deliveries read "now"; tests set a manual clock.
     #[arg(skip)]
     pub clock: crate::clock::Clock,
@@ -142,6 +166,7 @@ impl ServeConfig {
             check_caller: self.soap_check_caller,
             db_timeout: Duration::from_millis(self.soap_db_timeout_ms.max(1)),
             callbacks: crate::events::callback::Callbacks::new(timeout)?,
+            inflight: crate::limits::StationInflight::new(self.soap_max_inflight_per_station),
         })
     }
 
@@ -155,6 +180,7 @@ impl ServeConfig {
             backoff_max: Duration::from_secs(self.webhook_backoff_max_secs.max(1)),
             batch: 32,
             concurrency: 16,
+            shutdown_grace: self.shutdown_timeout(),
         }
     }
 
@@ -166,6 +192,19 @@ impl ServeConfig {
             },
             secure_cookie: self.portal_secure_cookie,
         }
+    }
+
+    pub fn key_rate_limit(&self) -> Option<crate::limits::KeyRateLimit> {
+        crate::limits::KeyRateLimit::new(self.rate_limit_per_sec, self.rate_limit_burst)
+    }
+
+    /// `None`: no limit.
+    pub fn request_timeout(&self) -> Option<Duration> {
+        (self.request_timeout_secs > 0).then(|| Duration::from_secs(self.request_timeout_secs))
+    }
+
+    pub fn shutdown_timeout(&self) -> Duration {
+        Duration::from_secs(self.shutdown_timeout_secs)
     }
 
     pub fn status_job_interval(&self) -> Duration {

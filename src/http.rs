@@ -10,6 +10,9 @@ pub const REQUEST_ID: &str = "x-request-id";
 /// Largest request body accepted (a position with 100 options, a receipt with its XML, fit).
 pub const MAX_BODY: usize = 1024 * 1024;
 
+/// After the server closes a connection, how long the client has to acknowledge it.
+pub const CLIENT_DISCONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// The request's id: the caller's `x-request-id` when printable and short, else a new UUID.
 pub fn request_id(value: Option<&HeaderValue>) -> String {
     value

@@ -13,6 +13,7 @@ pub mod domain;
 pub mod events;
 pub mod http;
 pub mod jobs;
+pub mod limits;
 pub mod metrics;
 pub mod portal;
 pub mod rest;

@@ -9,6 +9,7 @@ use rand::Rng;
 use sha2::Sha256;
 
 use crate::clock::Clock;
+use crate::limits::{sleep_or_shutdown, Shutdown};
 use crate::metrics::Metrics;
 use crate::store::events::{self as outbox, Attempt, Claimed};
 use crate::store::Db;
@@ -60,6 +61,8 @@ pub struct DeliveryConfig {
     pub backoff_max: Duration,
     pub batch: i64,
     pub concurrency: usize,
+    /// At shutdown, how long the attempts under way may take before they are dropped.
+    pub shutdown_grace: Duration,
 }
 
 impl DeliveryConfig {
@@ -172,8 +175,17 @@ async fn attempt(
     }
 }
 
-/// Claims due events and delivers them, forever. Safe to run in any number of instances.
-pub async fn run_worker(db: Db, clock: Clock, config: DeliveryConfig, metrics: Arc<Metrics>) {
+/// Claims due events and delivers them until `shutdown`. Safe to run in any number of instances.
+/// At shutdown it claims no more, lets the attempts under way finish within
+/// `config.shutdown_grace`, and releases the leases still held, so another instance delivers
+/// those events at once rather than after the lease expires.
+pub async fn run_worker(
+    db: Db,
+    clock: Clock,
+    config: DeliveryConfig,
+    metrics: Arc<Metrics>,
+    shutdown: Shutdown,
+) {
     let client = match reqwest::Client::builder()
         .timeout(config.request_timeout)
         .build()
@@ -186,7 +198,7 @@ pub async fn run_worker(db: Db, clock: Clock, config: DeliveryConfig, metrics: A
     };
     let lease = chrono::Duration::from_std(config.request_timeout * 2 + Duration::from_secs(30))
         .unwrap_or_default();
-    loop {
+    while !shutdown.is_started() {
         let token = uuid::Uuid::new_v4().to_string();
         let claim_token = token.clone();
         let batch = config.batch;
@@ -198,35 +210,57 @@ pub async fn run_worker(db: Db, clock: Clock, config: DeliveryConfig, metrics: A
             Ok(events) => events,
             Err(e) => {
                 log::warn!("webhook worker cannot claim events: {e}");
-                tokio::time::sleep(config.poll_interval.max(Duration::from_secs(1))).await;
+                let pause = config.poll_interval.max(Duration::from_secs(1));
+                if sleep_or_shutdown(&shutdown, pause).await {
+                    break;
+                }
                 continue;
             }
         };
         let full = claimed.len() as i64 >= config.batch;
-        stream::iter(claimed)
-            .for_each_concurrent(config.concurrency, |event| {
-                let (db, client, clock, config, metrics, token) = (
-                    db.clone(),
-                    &client,
-                    &clock,
-                    &config,
-                    &metrics,
-                    token.clone(),
-                );
-                async move {
-                    let outcome = attempt(client, clock, config, metrics, &event).await;
-                    let now = clock.now();
-                    let result = db
-                        .run(move |c| outbox::finish(c, &event, &token, &outcome, now))
-                        .await;
-                    if let Err(e) = result {
-                        log::warn!("cannot record a delivery attempt: {e}");
-                    }
+        let deliveries = stream::iter(claimed).for_each_concurrent(config.concurrency, |event| {
+            let (db, client, clock, config, metrics, token) = (
+                db.clone(),
+                &client,
+                &clock,
+                &config,
+                &metrics,
+                token.clone(),
+            );
+            async move {
+                let outcome = attempt(client, clock, config, metrics, &event).await;
+                let now = clock.now();
+                let result = db
+                    .run(move |c| outbox::finish(c, &event, &token, &outcome, now))
+                    .await;
+                if let Err(e) = result {
+                    log::warn!("cannot record a delivery attempt: {e}");
                 }
-            })
-            .await;
-        if !full {
-            tokio::time::sleep(config.poll_interval).await;
+            }
+        });
+        tokio::pin!(deliveries);
+        tokio::select! {
+            _ = &mut deliveries => {}
+            _ = shutdown.started() => {
+                if tokio::time::timeout(config.shutdown_grace, &mut deliveries).await.is_err() {
+                    log::warn!("webhook worker: deliveries still under way at shutdown are dropped");
+                }
+                release(&db, token).await;
+                break;
+            }
         }
+        if !full && sleep_or_shutdown(&shutdown, config.poll_interval).await {
+            break;
+        }
+    }
+    log::info!("webhook worker stopped");
+}
+
+/// Gives back the events still leased to `token` (attempts dropped at shutdown).
+async fn release(db: &Db, token: String) {
+    match db.run(move |c| outbox::release(c, &token)).await {
+        Ok(0) => {}
+        Ok(n) => log::info!("webhook worker: released {n} events for other instances"),
+        Err(e) => log::warn!("webhook worker cannot release its leases (they expire): {e}"),
     }
 }

@@ -3,17 +3,22 @@
 use std::time::Duration;
 
 use crate::clock::Clock;
+use crate::limits::Shutdown;
 use crate::store::{positions, Db};
 
 pub const TRANSITION_BATCH: i64 = 200;
 
 /// Every `interval`, stores PUBLISHED->VALID and VALID->EXPIRED transitions that came due.
 /// Reads never wait for it: they evaluate the status at read time.
-pub async fn run_status_transitions(db: Db, clock: Clock, interval: Duration) {
+/// Returns at `shutdown`, after the batch under way if any.
+pub async fn run_status_transitions(db: Db, clock: Clock, interval: Duration, shutdown: Shutdown) {
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        ticker.tick().await;
+        tokio::select! {
+            _ = ticker.tick() => {}
+            _ = shutdown.started() => return,
+        }
         let now = clock.now();
         match db
             .run(move |c| positions::persist_time_transitions(c, now, TRANSITION_BATCH))

@@ -13,6 +13,7 @@ use crate::clock::Clock;
 use crate::domain::access::{Principal, Scope};
 use crate::domain::{OrgFiscalCode, Organization};
 use crate::http::{header_text, API_KEY_HEADER};
+use crate::limits::{key_id, KeyRateLimit};
 use crate::store::access::{self, Access, Denied};
 use crate::store::positions::ScopedOrg;
 use crate::store::{Db, DbConnection, StoreError};
@@ -91,9 +92,28 @@ impl From<Denied> for ApiError {
     }
 }
 
+/// The per-key rate limit of the app, if one is set.
+pub(super) fn rate_limit(req: &HttpRequest) -> Option<web::Data<KeyRateLimit>> {
+    req.app_data::<web::Data<KeyRateLimit>>().cloned()
+}
+
+fn throttled(retry_after_secs: u64) -> ApiError {
+    ApiError::TooManyRequests {
+        detail: format!("Too many requests with this API key; retry after {retry_after_secs} s"),
+        retry_after_secs,
+    }
+}
+
 /// Runs `check` on the request's API key (from [`API_KEY_HEADER`]) on the blocking pool: 401
-/// when the header is missing, else the check's own answer or refusal (401/403).
-pub(super) async fn with_key<T, F>(db: &Db, key: Option<String>, check: F) -> ApiResult<T>
+/// when the header is missing, else the check's own answer or refusal (401/403). A key the check
+/// recognises (answer or 403) then takes a token of its rate limit (429 without one); a key
+/// already out of tokens is refused before the lookup.
+pub(super) async fn with_key<T, F>(
+    db: &Db,
+    limit: Option<web::Data<KeyRateLimit>>,
+    key: Option<String>,
+    check: F,
+) -> ApiResult<T>
 where
     T: Send + 'static,
     F: FnOnce(&mut DbConnection, &str) -> Result<Result<T, Denied>, StoreError> + Send + 'static,
@@ -103,7 +123,15 @@ where
             "Access denied: the {API_KEY_HEADER} header is missing"
         ))
     })?;
-    Ok(db.run(move |c| check(c, &key)).await??)
+    let id = limit.as_ref().map(|limit| (limit, key_id(&key)));
+    if let Some((limit, id)) = &id {
+        limit.check(id).map_err(throttled)?;
+    }
+    let checked = db.run(move |c| check(c, &key)).await?;
+    if let (Some((limit, id)), Ok(_) | Err(Denied::Forbidden(_))) = (&id, &checked) {
+        limit.take(id).map_err(throttled)?;
+    }
+    Ok(checked?)
 }
 
 impl<P: Param + 'static> FromRequest for Caller<P> {
@@ -114,6 +142,7 @@ impl<P: Param + 'static> FromRequest for Caller<P> {
         let key = header_text(req, API_KEY_HEADER).map(str::to_owned);
         let path_org = req.match_info().get(ORG_PARAM).map(str::to_owned);
         let services = app_data::<Db>(req).and_then(|db| Ok((db, app_data::<Clock>(req)?)));
+        let limit = rate_limit(req);
         let req = req.clone();
         Box::pin(async move {
             let (db, clock) = services?;
@@ -124,7 +153,7 @@ impl<P: Param + 'static> FromRequest for Caller<P> {
                 org,
                 principal,
                 scope,
-            } = with_key(&db, key, move |c, key| {
+            } = with_key(&db, limit, key, move |c, key| {
                 access::authorize(c, key, &path_org, now)
             })
             .await?;

@@ -6,7 +6,7 @@ use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
 use futures_util::future::LocalBoxFuture;
 
-use super::caller::{app_data, with_key};
+use super::caller::{app_data, rate_limit, with_key};
 use super::events::{WebhookModel, WebhookUpdateModel};
 use super::{parse_json, resource, ApiError, ApiResult};
 use crate::clock::Clock;
@@ -32,12 +32,13 @@ impl FromRequest for PartnerCaller {
         let key = header_text(req, API_KEY_HEADER).map(str::to_owned);
         let path = req.match_info().get(PARTNER_PARAM).map(str::to_owned);
         let services = app_data::<Db>(req).and_then(|db| Ok((db, app_data::<Clock>(req)?)));
+        let limit = rate_limit(req);
         Box::pin(async move {
             let (db, clock) = services?;
             let path = path
                 .ok_or_else(|| ApiError::Internal(format!("route without {{{PARTNER_PARAM}}}")))?;
             let now = clock.now();
-            let partner = with_key(&db, key, move |c, key| {
+            let partner = with_key(&db, limit, key, move |c, key| {
                 access::partner_of_key(c, key, &path, now)
             })
             .await?;

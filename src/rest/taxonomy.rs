@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::caller::{app_data, with_key};
+use super::caller::{app_data, rate_limit, with_key};
 use super::params::{Param, Query};
 use super::{resource, ApiResult};
 use crate::clock::Clock;
@@ -97,7 +97,10 @@ fn prefix_param(req: &HttpRequest) -> ApiResult<Option<TaxonomyPrefix>> {
 async fn any_valid_key(db: &Db, req: &HttpRequest) -> ApiResult<()> {
     let key = header_text(req, API_KEY_HEADER).map(str::to_owned);
     let now = app_data::<Clock>(req)?.now();
-    with_key(db, key, move |c, key| access::owner_of_key(c, key, now)).await?;
+    with_key(db, rate_limit(req), key, move |c, key| {
+        access::owner_of_key(c, key, now)
+    })
+    .await?;
     Ok(())
 }
 

@@ -1,5 +1,6 @@
 //! `POST /paForNode`: the single SOAP endpoint the Nodo calls, plus the WSDL and XSDs it points to.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
@@ -12,6 +13,7 @@ use super::xml::{
 use crate::clock::Clock;
 use crate::domain::nodo::NodoFault;
 use crate::events::callback::Callbacks;
+use crate::limits::StationInflight;
 use crate::store::Db;
 
 pub const SOAP_ACTION: &str = "SOAPAction";
@@ -47,6 +49,8 @@ pub struct SoapConfig {
     pub db_timeout: Duration,
     /// Asks services' callbacks for the amount of a paDemandPaymentNotice.
     pub callbacks: Callbacks,
+    /// Requests in flight per station: beyond the cap, PAA_SYSTEM_ERROR at once.
+    pub inflight: Arc<StationInflight>,
 }
 
 const WSDL: &str = include_str!("../../wsdl/paForNode.wsdl");
@@ -161,6 +165,16 @@ pub async fn pa_for_node(
     };
     let op = parsed.request.operation();
     let id_pa = parsed.request.id_pa().to_owned();
+    // Held until the reply: a station past its cap is answered now rather than queued past the
+    // Nodo's time-out.
+    let Some(_permit) = config.inflight.enter(parsed.request.id_station()) else {
+        log::warn!(
+            "{op} refused: station {} has {} requests in flight",
+            parsed.request.id_station(),
+            config.inflight.max()
+        );
+        return refused(op, &NodoFault::System, &id_pa);
+    };
     let check_caller = config.check_caller;
     let now = clock.now();
     let outcome = match parsed.request {

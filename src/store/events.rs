@@ -384,6 +384,21 @@ pub fn finish(
     })
 }
 
+/// Releases the leases `token` still holds on pending events (a worker stopping), so any
+/// worker may claim them at once; returns how many.
+pub fn release(conn: &mut DbConnection, token: &str) -> Result<usize, StoreError> {
+    Ok(diesel::update(
+        events::table
+            .filter(events::locked_by.eq(token))
+            .filter(events::state.eq(state::PENDING)),
+    )
+    .set((
+        events::locked_until.eq(None::<NaiveDateTime>),
+        events::locked_by.eq(None::<String>),
+    ))
+    .execute(conn)?)
+}
+
 /// An event as the feed shows it.
 #[derive(Debug, Clone, Queryable)]
 pub struct FeedEvent {
