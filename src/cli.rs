@@ -3,6 +3,7 @@
 //! `delegation`, `key` and `audit` are in [`access`].
 
 mod access;
+mod notice;
 mod webhook;
 
 pub mod taxonomy;
@@ -60,6 +61,8 @@ pub enum Command {
     /// PagoPA's taxonomy catalog: names for the codes of transfer categories (optional).
     #[command(subcommand)]
     Taxonomy(taxonomy::TaxonomyCommand),
+    /// Write the payment notice (PDF) of a position.
+    Notice(notice::NoticeArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -127,6 +130,9 @@ pub enum OrgCommand {
     },
     /// List registered institutions (with a header row).
     List,
+    /// Show (without options) or change what the institution's payment notices print: logo,
+    /// Poste authorization, postal accounts' holder.
+    NoticeSettings(notice::NoticeSettingsArgs),
 }
 
 fn open(database: &DatabaseConfig) -> Result<DbConnection, String> {
@@ -179,6 +185,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Some(Command::Station(cmd)) => station_command(&cli.database, cmd),
         Some(Command::Webhook(cmd)) => webhook::run(&cli.database, cmd),
         Some(Command::Taxonomy(cmd)) => taxonomy::run(&cli.database, cmd),
+        Some(Command::Notice(args)) => notice::run(&cli.database, args),
     }
 }
 
@@ -271,6 +278,7 @@ fn org_command(database: &DatabaseConfig, cmd: OrgCommand) -> Result<(), String>
                 ),
             }
         }
+        OrgCommand::NoticeSettings(args) => notice::settings(&mut conn, args)?,
         OrgCommand::List => {
             let list = orgs::list_orgs(&mut conn).map_err(|e| e.to_string())?;
             print_table(

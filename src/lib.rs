@@ -14,6 +14,7 @@ pub mod events;
 pub mod http;
 pub mod jobs;
 pub mod metrics;
+pub mod notice;
 pub mod rest;
 pub mod soap;
 pub mod store;

@@ -4,6 +4,7 @@ pub mod caller;
 pub mod events;
 pub mod iuvs;
 pub mod model;
+pub mod notices;
 pub mod openapi;
 pub mod params;
 pub mod partners;
@@ -132,6 +133,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     partners::configure(cfg);
     let org = web::scope(&format!("/organizations/{{{}}}", caller::ORG_PARAM));
     cfg.service(services::org_routes(events::org_routes(
-        positions::org_routes(org),
+        notices::org_routes(positions::org_routes(org)),
     )));
 }

@@ -12,6 +12,7 @@ use super::events::{
 use super::iuvs::{self, GeneratedIuvModel, IuvRequestModel};
 use super::model::*;
 use super::taxonomy::{self, TaxonomyEntryModel, TaxonomyModel};
+use super::notices::{self, NoticeBatchModel};
 use super::{partners, positions, services, system};
 
 struct ApiKeyScheme;
@@ -100,6 +101,7 @@ impl Modify for Problems {
         events::feed, events::redeliver, events::list_receipts, events::get_receipt,
         services::put, services::list, services::get, services::disable, services::xsd,
         taxonomy::list,
+        notices::pdf, notices::batch,
     ),
     components(schemas(
         PaymentPositionModel, PaymentOptionModel, TransferModel, StampModel, MetadataModel, DebtorTypeModel,
@@ -109,6 +111,7 @@ impl Modify for Problems {
         WebhookModel, WebhookUpdateModel, EventModel, EventFeed, EventDocument, ReceiptModel, ReceiptsPage,
         IuvRequestModel, GeneratedIuvModel,
         TaxonomyModel, TaxonomyEntryModel,
+        NoticeBatchModel,
     )),
     modifiers(&ApiKeyScheme, &Problems),
 )]

@@ -290,3 +290,13 @@ diesel::table! {
         valid_to -> Nullable<Date>,
     }
 }
+
+diesel::table! {
+    notice_settings (organization_fiscal_code) {
+        organization_fiscal_code -> Text,
+        logo -> Nullable<Binary>,
+        poste_authorization -> Nullable<Text>,
+        postal_holder -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
