@@ -47,8 +47,7 @@ pub fn run(database: &DatabaseConfig, args: NoticeArgs) -> Result<(), String> {
             .map_err(|e| format!("cannot write the notice: {e}"))?;
         return Ok(());
     }
-    std::fs::write(&output, &pdf)
-        .map_err(|e| format!("cannot write {}: {e}", output.display()))?;
+    std::fs::write(&output, &pdf).map_err(|e| format!("cannot write {}: {e}", output.display()))?;
     println!(
         "notice of {iupd} written to {} ({} payment blocks, {} bytes)",
         output.display(),
@@ -108,9 +107,11 @@ pub fn settings(conn: &mut DbConnection, args: NoticeSettingsArgs) -> Result<(),
     let org = org_code(&args.fiscal_code)?;
     let logo = match (&args.logo, args.no_logo) {
         (_, true) => Some(None),
-        (Some(path), false) => Some(Some(
-            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?,
-        )),
+        (Some(path), false) => {
+            Some(Some(std::fs::read(path).map_err(|e| {
+                format!("cannot read {}: {e}", path.display())
+            })?))
+        }
         (None, false) => None,
     };
     let change = Change {
@@ -125,8 +126,8 @@ pub fn settings(conn: &mut DbConnection, args: NoticeSettingsArgs) -> Result<(),
         println!("{}", describe(org.as_str(), &current));
         return Ok(());
     }
-    let now = notice_settings::update(conn, &org, change, domain::now())
-        .map_err(|e| e.to_string())?;
+    let now =
+        notice_settings::update(conn, &org, change, domain::now()).map_err(|e| e.to_string())?;
     println!("{}", describe(org.as_str(), &now));
     Ok(())
 }

@@ -36,9 +36,18 @@ impl Modules {
 #[error("cannot encode the {0}: {1}")]
 pub struct CodeError(&'static str, String);
 
-/// The QR code of `content`, error correction level M.
+/// The QR code of `content`, error correction level M, in byte mode and version 4 as pagoPA's
+/// notices (a larger version only for a content that does not fit).
 pub fn qr(content: &str) -> Result<Modules, CodeError> {
-    let code = qrcode::QrCode::with_error_correction_level(content, qrcode::EcLevel::M)
+    use qrcode::{bits::Bits, EcLevel, QrCode, Version};
+    let v4 = || {
+        let mut bits = Bits::new(Version::Normal(4));
+        bits.push_byte_data(content.as_bytes())?;
+        bits.push_terminator(EcLevel::M)?;
+        QrCode::with_bits(bits, EcLevel::M)
+    };
+    let code = v4()
+        .or_else(|_| QrCode::with_error_correction_level(content, EcLevel::M))
         .map_err(|e| CodeError("QR code", e.to_string()))?;
     let width = code.width();
     Ok(Modules {
@@ -58,11 +67,9 @@ pub fn data_matrix(content: &str) -> Result<Modules, CodeError> {
         .chars()
         .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
         .collect();
-    let code = datamatrix::DataMatrix::encode(
-        &bytes,
-        datamatrix::SymbolList::default().enforce_square(),
-    )
-    .map_err(|e| CodeError("data matrix", format!("{e:?}")))?;
+    let code =
+        datamatrix::DataMatrix::encode(&bytes, datamatrix::SymbolList::default().enforce_square())
+            .map_err(|e| CodeError("data matrix", format!("{e:?}")))?;
     let bitmap = code.bitmap();
     let (width, height) = (bitmap.width(), bitmap.height());
     let mut dark = vec![false; width * height];

@@ -158,7 +158,8 @@ mod tests {
     fn fonts_cover_italian_german_and_slovenian_letters() {
         for style in Style::ALL {
             let font = style.get();
-            for c in "ÀÈÉÌÒÙàèéìòù'’€čšžČŠŽćđßäöüÄÖÜ«»–…".chars() {
+            for c in "ÀÈÉÌÒÙàèéìòù'’€čšžČŠŽćđßäöüÄÖÜ«»–…".chars()
+            {
                 assert!(font.has(c), "{} lacks {c}", font.base_name);
             }
             assert!(font.width("Mario Rossi", 10.0) > 40.0);

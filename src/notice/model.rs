@@ -266,10 +266,7 @@ pub fn build(
     };
     let mut items: Vec<Item> = singles.iter().map(|o| item(o, ItemKind::Single)).collect();
     items.extend(installments.iter().map(|o| item(o, number(o))));
-    let subject = items
-        .first()
-        .map(|i| i.subject.clone())
-        .unwrap_or_default();
+    let subject = items.first().map(|i| i.subject.clone()).unwrap_or_default();
     Ok(Notice {
         iupd: position.iupd.as_str().to_owned(),
         institution: institution.clone(),

@@ -19,9 +19,9 @@ const STRIP: f32 = 22.0;
 const BODY: f32 = 96.0;
 const POSTAL_BODY: f32 = 92.0;
 const GAP: f32 = 10.0;
-const FIRST_BLOCKS_TOP: f32 = 318.0;
+const FIRST_BLOCKS_TOP: f32 = 298.0;
 const NEXT_BLOCKS_TOP: f32 = MARGIN + 40.0;
-const BLOCKS_BOTTOM: f32 = PAGE_H - MARGIN - 8.0;
+const BLOCKS_BOTTOM: f32 = PAGE_H - MARGIN + 6.0;
 
 type Rgb = (f32, f32, f32);
 const INK: Rgb = (0.1, 0.1, 0.12);
@@ -264,7 +264,14 @@ fn header(c: &mut Canvas, notice: &Notice, logo: Option<(u32, u32)>) {
         x += lw + 12.0;
     }
     let width = PAGE_W - MARGIN - x;
-    c.text(x, MARGIN + 14.0, Style::Bold, 16.0, BLUE, "AVVISO DI PAGAMENTO");
+    c.text(
+        x,
+        MARGIN + 14.0,
+        Style::Bold,
+        16.0,
+        BLUE,
+        "AVVISO DI PAGAMENTO",
+    );
     c.paragraph(
         x,
         MARGIN + 22.0,
@@ -281,7 +288,14 @@ fn header(c: &mut Canvas, notice: &Notice, logo: Option<(u32, u32)>) {
     let inner = w - 20.0;
     let institution = &notice.institution;
     c.frame(MARGIN, top, w, h, RULE);
-    c.text(MARGIN + 10.0, top + 13.0, Style::Bold, 7.0, GREY, "ENTE CREDITORE");
+    c.text(
+        MARGIN + 10.0,
+        top + 13.0,
+        Style::Bold,
+        7.0,
+        GREY,
+        "ENTE CREDITORE",
+    );
     c.paragraph(
         MARGIN + 10.0,
         top + 19.0,
@@ -304,7 +318,14 @@ fn header(c: &mut Canvas, notice: &Notice, logo: Option<(u32, u32)>) {
     let x2 = MARGIN + w + 12.0;
     let debtor = &notice.debtor;
     c.frame(x2, top, w, h, RULE);
-    c.text(x2 + 10.0, top + 13.0, Style::Bold, 7.0, GREY, "DESTINATARIO AVVISO");
+    c.text(
+        x2 + 10.0,
+        top + 13.0,
+        Style::Bold,
+        7.0,
+        GREY,
+        "DESTINATARIO AVVISO",
+    );
     c.paragraph(
         x2 + 10.0,
         top + 19.0,
@@ -336,7 +357,14 @@ fn header(c: &mut Canvas, notice: &Notice, logo: Option<(u32, u32)>) {
     }
 
     let top = top + h + 14.0;
-    c.text(MARGIN, top + 10.0, Style::Bold, 10.0, BLUE, "QUANTO E QUANDO PAGARE?");
+    c.text(
+        MARGIN,
+        top + 10.0,
+        Style::Bold,
+        10.0,
+        BLUE,
+        "QUANTO E QUANDO PAGARE?",
+    );
     let installments: Vec<&Item> = notice.installments().collect();
     let (amount, after, second) = match (notice.singles().next(), installments.first()) {
         (Some(single), _) => (
@@ -353,7 +381,10 @@ fn header(c: &mut Canvas, notice: &Notice, logo: Option<(u32, u32)>) {
                 })
                 .unwrap_or(first.amount),
             format!(" in {} rate", installments.len()),
-            Some(format!("la prima entro il {}", format::date(first.due_date))),
+            Some(format!(
+                "la prima entro il {}",
+                format::date(first.due_date)
+            )),
         ),
         (None, None) => (crate::domain::Amount::ZERO, String::new(), None),
     };
@@ -493,8 +524,6 @@ fn strip(c: &mut Canvas, top: f32, color: Rgb, title: &str, detail: &str, amount
 }
 
 fn block(c: &mut Canvas, notice: &Notice, item: &Item, top: f32, qr: &Modules) {
-    let h = block_height(item);
-    c.frame(MARGIN, top, CONTENT_W, h, RULE);
     let amount = format::amount(item.amount);
     strip(
         c,
@@ -564,7 +593,7 @@ fn postal_form(
         b + 66.0,
         "Codice avviso",
         &format!(
-            "{}    Tipo {POSTE_DOCUMENT_TYPE}",
+            "{} · Tipo {POSTE_DOCUMENT_TYPE}",
             format::notice_code(item.notice_number.as_str())
         ),
         11.0,
@@ -615,8 +644,13 @@ impl Refs {
 }
 
 fn write_font(pdf: &mut Pdf, refs: &mut Refs, font: &Font) -> Ref {
-    let (type0, cid, descriptor, file, to_unicode) =
-        (refs.next(), refs.next(), refs.next(), refs.next(), refs.next());
+    let (type0, cid, descriptor, file, to_unicode) = (
+        refs.next(),
+        refs.next(),
+        refs.next(),
+        refs.next(),
+        refs.next(),
+    );
     let name = Name(font.base_name.as_bytes());
     pdf.type0_font(type0)
         .base_font(name)
@@ -687,8 +721,8 @@ pub fn render(notice: &Notice) -> Result<Vec<u8>, CodeError> {
         let mask = l.alpha_deflated.as_ref().map(|alpha| {
             let mask = refs.next();
             let mut m = pdf.image_xobject(mask, alpha);
-            m.filter(Filter::FlateDecode)
-                .width(l.width as i32)
+            m.filter(Filter::FlateDecode);
+            m.width(l.width as i32)
                 .height(l.height as i32)
                 .bits_per_component(8);
             m.color_space().device_gray();
@@ -696,8 +730,8 @@ pub fn render(notice: &Notice) -> Result<Vec<u8>, CodeError> {
             mask
         });
         let mut img = pdf.image_xobject(image, &l.pixels_deflated);
-        img.filter(Filter::FlateDecode)
-            .width(l.width as i32)
+        img.filter(Filter::FlateDecode);
+        img.width(l.width as i32)
             .height(l.height as i32)
             .bits_per_component(8);
         if l.channels == 1 {
@@ -729,6 +763,7 @@ pub fn render(notice: &Notice) -> Result<Vec<u8>, CodeError> {
             if let (Some(form), Some(dm)) = (&item.postal, dm) {
                 postal_form(&mut c, notice, item, form, y + STRIP + BODY, dm);
             }
+            c.frame(MARGIN, y, CONTENT_W, block_height(item), RULE);
             y += block_height(item) + GAP;
         }
         footer(&mut c, notice, n + 1, pages.len());

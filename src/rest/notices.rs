@@ -152,7 +152,10 @@ pub async fn batch(db: web::Data<Db>, caller: Caller, body: web::Bytes) -> ApiRe
                 return; // the client went away, or the ZIP is cut short on purpose
             }
         }
-        let end = zip.finish().map(web::Bytes::from).map_err(std::io::Error::other);
+        let end = zip
+            .finish()
+            .map(web::Bytes::from)
+            .map_err(std::io::Error::other);
         let _ = tx.blocking_send(end);
     });
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {

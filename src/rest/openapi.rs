@@ -11,8 +11,8 @@ use super::events::{
 };
 use super::iuvs::{self, GeneratedIuvModel, IuvRequestModel};
 use super::model::*;
-use super::taxonomy::{self, TaxonomyEntryModel, TaxonomyModel};
 use super::notices::{self, NoticeBatchModel};
+use super::taxonomy::{self, TaxonomyEntryModel, TaxonomyModel};
 use super::{partners, positions, services, system};
 
 struct ApiKeyScheme;

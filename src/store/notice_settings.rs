@@ -114,7 +114,10 @@ pub fn update(
 }
 
 /// The institution as its notices present it, the logo decoded and compressed.
-pub fn institution(org: &Organization, settings: Option<NoticeSettings>) -> Result<Institution, StoreError> {
+pub fn institution(
+    org: &Organization,
+    settings: Option<NoticeSettings>,
+) -> Result<Institution, StoreError> {
     let settings = settings.unwrap_or_default();
     let logo = settings
         .logo
