@@ -3,6 +3,7 @@
 //! `delegation`, `key` and `audit` are in [`access`].
 
 mod access;
+mod notice;
 mod portal;
 mod webhook;
 
@@ -70,6 +71,8 @@ pub enum Command {
     /// The keys that seal webhook secrets at rest: new keys, resealing after a rotation.
     #[command(subcommand)]
     Secrets(SecretsCommand),
+    /// Write the payment notice (PDF) of a position.
+    Notice(notice::NoticeArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -137,6 +140,9 @@ pub enum OrgCommand {
     },
     /// List registered institutions (with a header row).
     List,
+    /// Show (without options) or change what the institution's payment notices print: logo,
+    /// Poste authorization, postal accounts' holder.
+    NoticeSettings(notice::NoticeSettingsArgs),
 }
 
 fn open(database: &DatabaseConfig) -> Result<DbConnection, String> {
@@ -190,6 +196,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Some(Command::Station(cmd)) => station_command(&cli.database, cmd),
         Some(Command::Webhook(cmd)) => webhook::run(&cli.database, cmd),
         Some(Command::Taxonomy(cmd)) => taxonomy::run(&cli.database, cmd),
+        Some(Command::Notice(args)) => notice::run(&cli.database, args),
         Some(Command::Admin(cmd)) => portal::admin_command(&cli.database, cmd),
         Some(Command::Onboarding(cmd)) => portal::onboarding_command(&cli.database, cmd),
         Some(Command::Secrets(cmd)) => secrets_command(&cli.database, cmd),
@@ -320,6 +327,7 @@ fn org_command(database: &DatabaseConfig, cmd: OrgCommand) -> Result<(), String>
                 ),
             }
         }
+        OrgCommand::NoticeSettings(args) => notice::settings(&mut conn, args)?,
         OrgCommand::List => {
             let list = orgs::list_orgs(&mut conn).map_err(|e| e.to_string())?;
             print_table(

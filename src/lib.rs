@@ -15,6 +15,7 @@ pub mod http;
 pub mod jobs;
 pub mod limits;
 pub mod metrics;
+pub mod notice;
 pub mod portal;
 pub mod rest;
 pub mod soap;

@@ -4,6 +4,7 @@ pub mod caller;
 pub mod events;
 pub mod iuvs;
 pub mod model;
+pub mod notices;
 pub mod odp;
 pub mod openapi;
 pub mod params;
@@ -154,6 +155,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(v3::v3_routes(web::scope(&format!("/v3{org_path}"))));
     cfg.service(v3::v2_routes(web::scope(&format!("/v2{org_path}"))));
     cfg.service(services::org_routes(events::org_routes(
-        positions::org_routes(web::scope(&org_path)),
+        notices::org_routes(positions::org_routes(web::scope(&org_path))),
     )));
 }

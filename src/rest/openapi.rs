@@ -11,6 +11,7 @@ use super::events::{
 };
 use super::iuvs::{self, GeneratedIuvModel, IuvRequestModel};
 use super::model::*;
+use super::notices::{self, NoticeBatchModel};
 use super::taxonomy::{self, TaxonomyEntryModel, TaxonomyModel};
 use super::{odp, partners, positions, services, system, v3};
 
@@ -102,6 +103,7 @@ impl Modify for Problems {
         taxonomy::list,
         odp::verify,
         v3::create, v3::list, v3::get, v3::update, v3::delete, v3::publish,
+        notices::pdf, notices::batch,
     ),
     components(schemas(
         PaymentPositionModel, PaymentOptionModel, TransferModel, StampModel, MetadataModel, DebtorTypeModel,
@@ -114,6 +116,7 @@ impl Modify for Problems {
         odp::VerifyPaymentOptionsResponse, odp::PaymentOptionGroup, odp::InstallmentSummary, odp::OdPErrorResponse,
         MultipleIUPDModel, DebtorModel, PaymentPositionModelV3, PaymentOptionModelV3, InstallmentModel,
         PaymentPositionModelResponseV3, PaymentOptionModelResponseV3, InstallmentModelResponse, PaymentPositionsInfoV3,
+        NoticeBatchModel,
     )),
     modifiers(&ApiKeyScheme, &Problems),
 )]

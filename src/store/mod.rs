@@ -25,6 +25,7 @@ pub mod events;
 pub mod iuvs;
 pub mod keys;
 pub mod models;
+pub mod notice_settings;
 pub mod orgs;
 pub mod partner_webhooks;
 pub mod partners;

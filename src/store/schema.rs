@@ -351,3 +351,13 @@ diesel::table! {
 
 diesel::joinable!(portal_sessions -> portal_users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(portal_sessions, portal_users);
+
+diesel::table! {
+    notice_settings (organization_fiscal_code) {
+        organization_fiscal_code -> Text,
+        logo -> Nullable<Binary>,
+        poste_authorization -> Nullable<Text>,
+        postal_holder -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}

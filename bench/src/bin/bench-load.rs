@@ -43,6 +43,8 @@ enum Workload {
     RestGet,
     /// GET the list filtered by a random 7-day due-date window, 20 per page.
     RestList,
+    /// GET the payment notice (PDF) of a random seeded position.
+    Notice,
     /// POST a verify envelope to the baseline server (any fixed answer).
     Baseline,
 }
@@ -57,6 +59,7 @@ impl Workload {
             Workload::Demand => "demand",
             Workload::RestGet => "rest-get",
             Workload::RestList => "rest-list",
+            Workload::Notice => "notice",
             Workload::Baseline => "baseline",
         }
     }
@@ -401,6 +404,15 @@ impl Generator {
                 Self::rest(
                     Method::GET,
                     format!("{positions}/{}", gpd_bench::iupd(i)),
+                    None,
+                    200,
+                )
+            }
+            Workload::Notice => {
+                let i = rng.range(self.read_from, self.read_to);
+                Self::rest(
+                    Method::GET,
+                    format!("{positions}/{}/notice.pdf", gpd_bench::iupd(i)),
                     None,
                     200,
                 )

@@ -22,7 +22,7 @@ struct Args {
     fail_on_errors: bool,
 }
 
-const WORKLOADS: [&str; 7] = [
+const WORKLOADS: [&str; 8] = [
     "verify",
     "get-payment-v2",
     "send-rt-v2",
@@ -30,6 +30,7 @@ const WORKLOADS: [&str; 7] = [
     "demand",
     "rest-get",
     "rest-list",
+    "notice",
 ];
 
 fn label<'a>(v: &'a Value, key: &str) -> &'a str {
