@@ -421,6 +421,29 @@ async fn html_is_escaped_and_headers_are_set(app: TestApp) {
     );
     assert!(!page.body.contains("<script>alert(1)"));
     assert!(page.body.contains("Mario &lt;b&gt;Rossi&lt;/b&gt;"));
+    // The status history, from the position's events, oldest first.
+    let invalidated = app
+        .post(
+            &format!("/organizations/{ORG_A}/debtpositions/XSS-1/invalidate"),
+            None,
+        )
+        .await;
+    assert_eq!(invalidated.status, 200);
+    let again = a
+        .get(&format!("/portal/org/{ORG_A}/positions?by=iupd&q=XSS-1"))
+        .await;
+    let history = again
+        .body
+        .split("Storia della posizione")
+        .nth(1)
+        .unwrap_or_default();
+    let created = history.find("<code>position.created</code>");
+    let published = history.find("<code>position.published</code>");
+    let cancelled = history.find("<code>position.invalidated</code>");
+    assert!(
+        created.is_some() && created <= published && published < cancelled,
+        "{history}"
+    );
     for p in [&page, &a.get("/portal/login").await] {
         let h = |name: &str| p.headers.get(name).map(|v| v.to_str().unwrap().to_owned());
         assert_eq!(
@@ -562,6 +585,39 @@ async fn delegations_webhook_and_services_from_the_portal(app: TestApp) {
         .await;
     assert_eq!(def.body["amount"], 1230);
     assert_eq!(def.body["properties"][0]["pattern"], "[A-Z]{2}[0-9]{4}");
+    // An amount chosen by the citizen within bounds, with a described property and a causale.
+    let saved = a
+        .submit(
+            &format!("{base}/services/edit"),
+            &format!("{base}/services"),
+            &[
+                ("service_id", "OFF01"),
+                ("name", "Offerta"),
+                ("description", "Offerta libera"),
+                ("category", "9/0101108TS/"),
+                ("iban", "IT60X0542811101000000123456"),
+                ("remittance_information", "Offerta libera"),
+                ("min_amount", "5,00"),
+                ("max_amount", "500"),
+                ("enabled", "on"),
+                ("p0_name", "importo"),
+                ("p0_type", "AMOUNT"),
+                ("p0_required", "on"),
+                ("p0_description", "Importo offerto"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    let def = app
+        .get(&format!("/organizations/{ORG_A}/services/OFF01"))
+        .await;
+    assert_eq!(def.body["minAmount"], 500, "{}", def.body);
+    assert_eq!(def.body["maxAmount"], 50000);
+    assert_eq!(def.body["remittanceInformation"], "Offerta libera");
+    assert_eq!(def.body["properties"][0]["description"], "Importo offerto");
+    let form = a.get(&format!("{base}/services/edit?id=OFF01")).await;
+    assert!(form.body.contains(r#"value="5,00""#), "{}", form.body);
+    assert!(form.body.contains(r#"value="Importo offerto""#));
     let xsd = a.get(&format!("{base}/services/DIR01/xsd")).await;
     assert_eq!(xsd.status, 200);
     assert!(xsd.body.contains("pratica"));

@@ -18,6 +18,7 @@ use crate::domain::portal as rules;
 use crate::domain::service::{PropertyDraft, ServiceDraft, ServiceId};
 use crate::domain::time::parse_date;
 use crate::domain::{DomainError, OrgFiscalCode, Position, PositionStatus};
+use crate::store::events as store_events;
 use crate::store::keys::{self, KeyOptions};
 use crate::store::portal as store;
 use crate::store::positions::{self, ListFilter};
@@ -618,7 +619,10 @@ async fn services_get(db: web::Data<Db>, acting: Acting) -> PortalResult {
     services_page(&db, &acting, None).await
 }
 
-pub const PROPERTY_ROWS: usize = 5;
+/// Property rows a service form reads: as many as a service may have.
+pub const PROPERTY_ROWS: usize = crate::domain::service::MAX_PROPERTIES;
+/// Empty property rows the form shows after the filled ones.
+const SPARE_PROPERTY_ROWS: usize = 3;
 const PROPERTY_TYPES: [&str; 6] = ["STRING", "NUMBER", "AMOUNT", "DATE", "FISCAL_CODE", "EMAIL"];
 
 /// The form's values, from a stored definition (camelCase JSON) or as typed.
@@ -639,14 +643,21 @@ fn service_values(def: &serde_json::Value) -> Form {
         ("due_in_days", "dueInDays"),
         ("segregation_code", "segregationCode"),
         ("callback_url", "callbackUrl"),
+        ("remittance_information", "remittanceInformation"),
     ] {
         f.insert(field.to_owned(), s(&def[key]));
     }
-    if let Some(cents) = def["amount"].as_i64() {
-        f.insert(
-            "amount".to_owned(),
-            euros(cents).trim_end_matches(" €").to_owned(),
-        );
+    for (field, key) in [
+        ("amount", "amount"),
+        ("min_amount", "minAmount"),
+        ("max_amount", "maxAmount"),
+    ] {
+        if let Some(cents) = def[key].as_i64() {
+            f.insert(
+                field.to_owned(),
+                euros(cents).trim_end_matches(" €").to_owned(),
+            );
+        }
     }
     if def["enabled"].as_bool() != Some(false) {
         f.insert("enabled".to_owned(), "on".to_owned());
@@ -657,6 +668,7 @@ fn service_values(def: &serde_json::Value) -> Form {
             f.insert(format!("p{i}_type"), s(&p["type"]));
             f.insert(format!("p{i}_pattern"), s(&p["pattern"]));
             f.insert(format!("p{i}_max_length"), s(&p["maxLength"]));
+            f.insert(format!("p{i}_description"), s(&p["description"]));
             if p["required"].as_bool() == Some(true) {
                 f.insert(format!("p{i}_required"), "on".to_owned());
             }
@@ -667,6 +679,11 @@ fn service_values(def: &serde_json::Value) -> Form {
 
 fn service_form_view(l: &Labels, acting: &Acting, f: &Form, notice: Option<&Notice>) -> Markup {
     let v = |k: &str| text(f, k).to_owned();
+    let filled = (0..PROPERTY_ROWS)
+        .rev()
+        .find(|i| !text(f, &format!("p{i}_name")).is_empty())
+        .map_or(0, |i| i + 1);
+    let rows = (filled + SPARE_PROPERTY_ROWS).clamp(5, PROPERTY_ROWS);
     layout(
         l,
         l.service,
@@ -681,7 +698,10 @@ fn service_form_view(l: &Labels, acting: &Acting, f: &Form, notice: Option<&Noti
                 (field("category", l.category, "text", &v("category"), true, Some(l.category_hint)))
                 (field("iban", l.iban, "text", &v("iban"), false, None))
                 (field("postal_iban", l.postal_iban, "text", &v("postal_iban"), false, None))
+                (field("remittance_information", l.remittance, "text", &v("remittance_information"), false, None))
                 (field("amount", l.amount_euros, "text", &v("amount"), false, Some(l.amount_hint)))
+                (field("min_amount", l.min_amount_euros, "text", &v("min_amount"), false, Some(l.amount_bounds_hint)))
+                (field("max_amount", l.max_amount_euros, "text", &v("max_amount"), false, None))
                 (field("callback_url", l.callback_url, "url", &v("callback_url"), false, Some(l.callback_hint)))
                 (field("due_in_days", l.due_in_days, "number", &v("due_in_days"), false, None))
                 (field("segregation_code", l.segregation_code, "text", &v("segregation_code"), false, None))
@@ -692,7 +712,7 @@ fn service_form_view(l: &Labels, acting: &Acting, f: &Form, notice: Option<&Noti
                 fieldset {
                     legend { (l.properties) }
                     p { small { (l.properties_hint) } }
-                    @for i in 0..PROPERTY_ROWS {
+                    @for i in 0..rows {
                         div.property {
                             @let id = |k: &str| format!("p{i}_{k}");
                             div.field { label for=(id("name")) { (l.property_name) " " (i + 1) } input #(id("name")) name=(id("name")) type="text" value=(v(&id("name"))); }
@@ -704,6 +724,7 @@ fn service_form_view(l: &Labels, acting: &Acting, f: &Form, notice: Option<&Noti
                             div.field.check { input #(id("required")) name=(id("required")) type="checkbox" checked[v(&id("required")) == "on"]; label for=(id("required")) { (l.required) } }
                             div.field { label for=(id("pattern")) { (l.pattern) } input #(id("pattern")) name=(id("pattern")) type="text" value=(v(&id("pattern"))); }
                             div.field { label for=(id("max_length")) { (l.max_length) } input #(id("max_length")) name=(id("max_length")) type="number" value=(v(&id("max_length"))); }
+                            div.field { label for=(id("description")) { (l.description) } input #(id("description")) name=(id("description")) type="text" value=(v(&id("description"))); }
                         }
                     }
                 }
@@ -769,7 +790,7 @@ fn service_draft(form: &Form) -> Result<ServiceDraft, DomainError> {
             required: Some(text(form, &format!("p{i}_required")) == "on"),
             pattern: optional(form, &format!("p{i}_pattern")),
             max_length: number(form, &format!("p{i}_max_length"))?,
-            description: None,
+            description: optional(form, &format!("p{i}_description")),
         });
     }
     Ok(ServiceDraft {
@@ -778,7 +799,7 @@ fn service_draft(form: &Form) -> Result<ServiceDraft, DomainError> {
         category: optional(form, "category"),
         iban: optional(form, "iban"),
         postal_iban: optional(form, "postal_iban"),
-        remittance_information: None,
+        remittance_information: optional(form, "remittance_information"),
         segregation_code: optional(form, "segregation_code"),
         due_in_days: number(form, "due_in_days")?,
         enabled: Some(text(form, "enabled") == "on"),
@@ -786,8 +807,12 @@ fn service_draft(form: &Form) -> Result<ServiceDraft, DomainError> {
         amount: optional(form, "amount")
             .map(|a| rules::parse_euros("amount", &a))
             .transpose()?,
-        min_amount: None,
-        max_amount: None,
+        min_amount: optional(form, "min_amount")
+            .map(|a| rules::parse_euros("minAmount", &a))
+            .transpose()?,
+        max_amount: optional(form, "max_amount")
+            .map(|a| rules::parse_euros("maxAmount", &a))
+            .transpose()?,
         callback_url: optional(form, "callback_url"),
     })
 }
@@ -905,6 +930,16 @@ async fn positions_get(
         Err(e) => (Vec::new(), Some(Notice::from_error(e)?)),
     };
     let one = (list.len() == 1 && !q.is_empty()).then(|| &list[0]);
+    let history = match one {
+        Some(p) => {
+            let (org, iupd) = (p.organization_fiscal_code.clone(), p.iupd.to_string());
+            let events = db
+                .run(move |c| store_events::position_history(c, &org, &iupd))
+                .await?;
+            history_of(p, events)
+        }
+        None => Vec::new(),
+    };
     let markup = layout(
         l,
         l.nav_positions,
@@ -923,7 +958,7 @@ async fn positions_get(
                 (field("q", l.search_text, "search", &q, false, None))
                 button type="submit" { (l.search) }
             }
-            @if let Some(p) = one { (position_view(l, &acting, p, now)) } @else {
+            @if let Some(p) = one { (position_view(l, &acting, p, &history, now)) } @else {
                 @if list.is_empty() { p { (l.none) } } @else {
                     div.scroll { table {
                         thead { tr { th { "IUPD" } th { (l.debtor) } th { (l.state) } th { (l.amount) } } }
@@ -941,7 +976,36 @@ async fn positions_get(
     Ok(answer(notice.as_ref(), markup))
 }
 
-fn position_view(l: &Labels, acting: &Acting, p: &Position, now: chrono::NaiveDateTime) -> Markup {
+/// The position's history: its creation and publication (from its dates, unless an event
+/// records them) and its events, oldest first.
+fn history_of(
+    p: &Position,
+    events: Vec<(String, chrono::NaiveDateTime)>,
+) -> Vec<(String, chrono::NaiveDateTime)> {
+    let mut history: Vec<(String, chrono::NaiveDateTime)> = Vec::new();
+    let dated = [
+        ("position.created", Some(p.inserted_date)),
+        ("position.published", p.publish_date),
+    ];
+    for (kind, at) in dated {
+        if let Some(at) = at {
+            if !events.iter().any(|(k, _)| k == kind) {
+                history.push((kind.to_owned(), at));
+            }
+        }
+    }
+    history.extend(events);
+    history.sort_by_key(|(_, at)| *at);
+    history
+}
+
+fn position_view(
+    l: &Labels,
+    acting: &Acting,
+    p: &Position,
+    history: &[(String, chrono::NaiveDateTime)],
+    now: chrono::NaiveDateTime,
+) -> Markup {
     html! {
         section.position {
             h2 { "IUPD " (p.iupd) }
@@ -951,6 +1015,13 @@ fn position_view(l: &Labels, acting: &Acting, p: &Position, now: chrono::NaiveDa
                 dt { (l.created) } dd { (when(&p.inserted_date)) }
                 dt { (l.published) } dd { (or_dash(p.publish_date.as_ref().map(when))) }
                 dt { (l.paid_at) } dd { (or_dash(p.payment_date.as_ref().map(when))) }
+            }
+            @if !history.is_empty() {
+                h3 { (l.history) }
+                div.scroll { table.history {
+                    thead { tr { th { (l.created) } th { (l.event) } } }
+                    tbody { @for (kind, at) in history { tr { td { (when(at)) } td { code { (kind) } } } } }
+                } }
             }
             @for o in &p.options {
                 article.card {

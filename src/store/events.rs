@@ -512,3 +512,19 @@ pub fn counts(conn: &mut DbConnection) -> Result<Vec<(String, i64)>, StoreError>
         .select((events::state, diesel::dsl::count_star()))
         .load(conn)?)
 }
+
+/// What happened to a position, oldest first: the type and instant of each of its events (the
+/// institution's copies only, not the partners').
+pub fn position_history(
+    conn: &mut DbConnection,
+    org: &OrgFiscalCode,
+    iupd: &str,
+) -> Result<Vec<(String, NaiveDateTime)>, StoreError> {
+    Ok(events::table
+        .filter(events::organization_fiscal_code.eq(org.as_str()))
+        .filter(events::iupd.eq(iupd))
+        .filter(events::subscriber.eq(""))
+        .order((events::created_at.asc(), events::id.asc()))
+        .select((events::event_type, events::created_at))
+        .load(conn)?)
+}
