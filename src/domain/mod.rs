@@ -19,6 +19,8 @@ pub mod time;
 
 #[cfg(test)]
 mod position_tests;
+#[cfg(test)]
+pub(crate) mod test_fixtures;
 
 pub use error::{DomainError, FieldError};
 pub use fields::{

@@ -2,6 +2,7 @@
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 
+use super::test_fixtures::{input, option, org};
 use super::*;
 
 fn at(day: u32) -> NaiveDateTime {
@@ -9,65 +10,6 @@ fn at(day: u32) -> NaiveDateTime {
         .unwrap()
         .and_hms_opt(12, 0, 0)
         .unwrap()
-}
-
-fn org() -> Organization {
-    Organization::new(
-        OrgFiscalCode::parse("fc", "77777777777").unwrap(),
-        "Comune",
-        None,
-        3,
-        None,
-        vec![],
-    )
-    .unwrap()
-}
-
-fn option(iuv: &str, amount: i64, due: NaiveDateTime, partial: bool) -> OptionInput {
-    OptionInput {
-        iuv: Iuv::parse("iuv", iuv).unwrap(),
-        nav: None,
-        amount: Amount::from_cents(amount).unwrap(),
-        description: Text::parse("d", "Tassa").unwrap(),
-        is_partial_payment: partial,
-        due_date: due,
-        retention_date: None,
-        group: None,
-        metadata: vec![],
-        transfers: vec![TransferInput {
-            id: TransferId::parse("t", "1").unwrap(),
-            amount: Amount::from_cents(amount).unwrap(),
-            organization_fiscal_code: None,
-            company_name: None,
-            remittance_information: Text::parse("r", "causale").unwrap(),
-            category: Text::parse("c", "9/0101108TS/").unwrap(),
-            beneficiary: Beneficiary::Iban {
-                iban: Iban::parse("i", "IT60X0542811101000000123456").unwrap(),
-                postal_iban: None,
-            },
-            metadata: vec![],
-        }],
-    }
-}
-
-fn input(options: Vec<OptionInput>, switch_to_expired: bool) -> PositionInput {
-    PositionInput {
-        iupd: Iupd::parse("iupd", "IUPD-1").unwrap(),
-        debtor: Debtor {
-            kind: DebtorType::Person,
-            fiscal_code: DebtorFiscalCode::parse("f", "RSSMRA80A01H501U").unwrap(),
-            full_name: Text::parse("n", "Mario Rossi").unwrap(),
-            address: Address::default(),
-            email: None,
-            phone: None,
-        },
-        company_name: Text::parse("c", "Comune").unwrap(),
-        office_name: None,
-        validity_date: None,
-        switch_to_expired,
-        pay_stand_in: true,
-        options,
-    }
 }
 
 const IUV1: &str = "02000000000000101";

@@ -4,6 +4,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 
 use super::model::{ItemKind, NotPayable};
 use super::*;
+use crate::domain::test_fixtures::{self as fixtures, org};
 use crate::domain::*;
 
 fn at(month: u32, day: u32) -> NaiveDateTime {
@@ -11,18 +12,6 @@ fn at(month: u32, day: u32) -> NaiveDateTime {
         .unwrap()
         .and_hms_opt(23, 59, 59)
         .unwrap()
-}
-
-fn org() -> Organization {
-    Organization::new(
-        OrgFiscalCode::parse("fc", "77777777777").unwrap(),
-        "Comune di Prova",
-        None,
-        3,
-        None,
-        vec![],
-    )
-    .unwrap()
 }
 
 fn institution(poste: bool) -> Institution {
@@ -36,52 +25,19 @@ fn institution(poste: bool) -> Institution {
 }
 
 fn option(iuv: &str, amount: i64, due: NaiveDateTime, partial: bool, postal: bool) -> OptionInput {
-    OptionInput {
-        iuv: Iuv::parse("iuv", iuv).unwrap(),
-        nav: None,
-        amount: Amount::from_cents(amount).unwrap(),
-        description: Text::parse("d", &format!("TARI 2030 {iuv}")).unwrap(),
-        is_partial_payment: partial,
-        due_date: due,
-        retention_date: None,
-        group: None,
-        metadata: vec![],
-        transfers: vec![TransferInput {
-            id: TransferId::parse("t", "1").unwrap(),
-            amount: Amount::from_cents(amount).unwrap(),
-            organization_fiscal_code: None,
-            company_name: None,
-            remittance_information: Text::parse("r", "causale").unwrap(),
-            category: Text::parse("c", "9/0101108TS/").unwrap(),
-            beneficiary: Beneficiary::Iban {
-                iban: Iban::parse("i", "IT60X0542811101000000123456").unwrap(),
-                postal_iban: postal
-                    .then(|| Iban::parse("p", "IT60X0760103200000000123456").unwrap()),
-            },
-            metadata: vec![],
-        }],
+    let mut o = fixtures::option(iuv, amount, due, partial);
+    o.description = Text::parse("d", &format!("TARI 2030 {iuv}")).unwrap();
+    if postal {
+        o.transfers[0].beneficiary = Beneficiary::Iban {
+            iban: Iban::parse("i", "IT60X0542811101000000123456").unwrap(),
+            postal_iban: Some(Iban::parse("p", "IT60X0760103200000000123456").unwrap()),
+        };
     }
+    o
 }
 
 fn position(options: Vec<OptionInput>, publish: bool) -> Position {
-    let input = PositionInput {
-        iupd: Iupd::parse("iupd", "IUPD-1").unwrap(),
-        debtor: Debtor {
-            kind: DebtorType::Person,
-            fiscal_code: DebtorFiscalCode::parse("f", "RSSMRA80A01H501U").unwrap(),
-            full_name: Text::parse("n", "Mario Rossi").unwrap(),
-            address: Address::default(),
-            email: None,
-            phone: None,
-        },
-        company_name: Text::parse("c", "Comune di Prova").unwrap(),
-        office_name: None,
-        validity_date: None,
-        switch_to_expired: false,
-        pay_stand_in: true,
-        options,
-    };
-    Position::create(&org(), input, at(1, 1), publish).unwrap()
+    Position::create(&org(), fixtures::input(options, false), at(1, 1), publish).unwrap()
 }
 
 const IUV1: &str = "02000000000000101";
