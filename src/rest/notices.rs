@@ -9,6 +9,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::caller::Caller;
+use super::model::count_within;
 use super::params::IupdParam;
 use super::{parse_json, resource, ApiError, ApiResult};
 use crate::domain::Iupd;
@@ -92,12 +93,7 @@ pub async fn batch(db: web::Data<Db>, caller: Caller, body: web::Bytes) -> ApiRe
     let org = caller.org.clone();
     let (scoped, now, ()) = caller.into_parts();
     let model = parse_json::<NoticeBatchModel>(&body)?;
-    let count = model.iupds.len();
-    if !(1..=MAX_BATCH_NOTICES).contains(&count) {
-        return Err(ApiError::BadRequest(format!(
-            "iupds: 1 to {MAX_BATCH_NOTICES} IUPDs are accepted, got {count}"
-        )));
-    }
+    count_within("iupds", model.iupds.len(), MAX_BATCH_NOTICES, "IUPDs")?;
     let mut seen = HashSet::new();
     let iupds = model
         .iupds

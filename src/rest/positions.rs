@@ -7,12 +7,12 @@ use serde::Deserialize;
 
 use super::caller::Caller;
 use super::model::{
-    check_iban, payment_from_pay_model, AlreadyPaidPaymentOptionModel, MultipleIUPDModel,
-    MultiplePaymentPositionModel, NotificationFeeUpdateModel, PageInfo, PayPaymentOptionModel,
-    PaymentOptionModelResponse, PaymentPositionModel, PaymentPositionModelBaseResponse,
-    PaymentPositionModelResponseV3, PaymentPositionModelV3, PaymentPositionsInfo,
-    PaymentPositionsInfoV3, PaymentsWithDebtorInfoModelResponse, TransferModelResponse,
-    UpdateTransferIbanMassiveModel, UpdateTransferIbanMassiveResponse,
+    check_iban, count_within, payment_from_pay_model, AlreadyPaidPaymentOptionModel,
+    MultipleIUPDModel, MultiplePaymentPositionModel, NotificationFeeUpdateModel, PageInfo,
+    PayPaymentOptionModel, PaymentOptionModelResponse, PaymentPositionModel,
+    PaymentPositionModelBaseResponse, PaymentPositionModelResponseV3, PaymentPositionModelV3,
+    PaymentPositionsInfo, PaymentPositionsInfoV3, PaymentsWithDebtorInfoModelResponse,
+    TransferModelResponse, UpdateTransferIbanMassiveModel, UpdateTransferIbanMassiveResponse,
 };
 use super::params::{IfMatch, IupdParam, OptionKey, Query, ToPublish, TransferIdParam};
 use super::query;
@@ -189,11 +189,7 @@ pub async fn delete_bulk(
 ) -> ApiResult<HttpResponse> {
     let model = parse_json::<MultipleIUPDModel>(&body)?;
     let count = model.payment_position_iupds.len();
-    if !(1..=MAX_BULK_DELETE).contains(&count) {
-        return Err(ApiError::BadRequest(format!(
-            "paymentPositionIUPDs: 1 to {MAX_BULK_DELETE} IUPDs are accepted, got {count}"
-        )));
-    }
+    count_within("paymentPositionIUPDs", count, MAX_BULK_DELETE, "IUPDs")?;
     let iupds = model
         .payment_position_iupds
         .iter()
@@ -213,12 +209,12 @@ fn bulk_inputs<T>(
     model: &MultiplePaymentPositionModel,
     convert: impl Fn(&PaymentPositionModel) -> Result<T, DomainError>,
 ) -> ApiResult<Vec<T>> {
-    let count = model.payment_positions.len();
-    if !(1..=MAX_BULK_POSITIONS).contains(&count) {
-        return Err(ApiError::BadRequest(format!(
-            "paymentPositions: 1 to {MAX_BULK_POSITIONS} positions are accepted, got {count}"
-        )));
-    }
+    count_within(
+        "paymentPositions",
+        model.payment_positions.len(),
+        MAX_BULK_POSITIONS,
+        "positions",
+    )?;
     Ok(model
         .payment_positions
         .iter()

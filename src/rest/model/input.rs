@@ -24,6 +24,24 @@ pub(super) fn metadata(
         .collect()
 }
 
+/// Refuses a list of the request whose length is not 1 to `max`: `path: 1 to {max} {what} are
+/// accepted, got {len}`.
+pub(crate) fn count_within(
+    path: &str,
+    len: usize,
+    max: usize,
+    what: &str,
+) -> Result<(), DomainError> {
+    if (1..=max).contains(&len) {
+        Ok(())
+    } else {
+        Err(DomainError::invalid(
+            path,
+            format!("1 to {max} {what} are accepted, got {len}"),
+        ))
+    }
+}
+
 /// An optional value where GPD treats `""` as absent.
 pub(super) fn given(value: &Option<String>) -> Option<&str> {
     value.as_deref().filter(|v| !v.is_empty())

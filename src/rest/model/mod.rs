@@ -13,7 +13,7 @@ mod v3;
 pub use beneficiary::{BeneficiaryModel, StampModel};
 pub use callback::{CallbackAnswerModel, CallbackRequestModel};
 pub use debtor::{DebtorModel, DebtorTypeModel};
-pub(crate) use input::{check_iban, payment_from_pay_model};
+pub(crate) use input::{check_iban, count_within, payment_from_pay_model};
 pub use json::parse_json;
 pub use request::{
     AlreadyPaidPaymentOptionModel, MetadataModel, MultipleIUPDModel, MultiplePaymentPositionModel,

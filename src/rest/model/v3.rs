@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use super::datetime::{self, option as opt_date};
 use super::debtor::DebtorModel;
-use super::input::{given, metadata};
+use super::input::{count_within, given, metadata};
 use super::json::cents;
 use super::request::{MetadataModel, TransferModel};
 use super::response::{metadata_models, transfer_model, PageInfo, TransferModelResponse};
@@ -89,17 +89,6 @@ pub struct PaymentPositionModelV3 {
     pub payment_option: Vec<PaymentOptionModelV3>,
 }
 
-fn sized(path: &str, len: usize, max: usize, what: &str) -> Result<(), DomainError> {
-    if (1..=max).contains(&len) {
-        Ok(())
-    } else {
-        Err(DomainError::invalid(
-            path,
-            format!("1 to {max} {what} are accepted, got {len}"),
-        ))
-    }
-}
-
 impl InstallmentModel {
     fn to_input(
         &self,
@@ -134,7 +123,7 @@ impl PaymentPositionModelV3 {
     /// Checks every field and builds the domain input, one option per installment; errors
     /// name the field as the request has it (`paymentOption[1].installments[0].amount`).
     pub fn to_input(&self) -> Result<PositionInput, DomainError> {
-        sized(
+        count_within(
             "paymentOption",
             self.payment_option.len(),
             MAX_V3_OPTIONS,
@@ -144,7 +133,7 @@ impl PaymentPositionModelV3 {
         let mut debtors = Vec::new();
         for (i, option) in self.payment_option.iter().enumerate() {
             let path = format!("paymentOption[{i}]");
-            sized(
+            count_within(
                 &format!("{path}.installments"),
                 option.installments.len(),
                 MAX_V3_INSTALLMENTS,
