@@ -108,7 +108,7 @@ async fn org_home(db: &Db, acting: &Acting, org: OrgFiscalCode) -> PortalResult 
                     status: vec![*status],
                     ..ListFilter::default()
                 };
-                counts.push((*status, positions::list(c, &org, &filter, now)?.total));
+                counts.push((*status, positions::count(c, &org, &filter, now)?));
             }
             let since = now - Duration::days(30);
             let filter = ReceiptFilter {

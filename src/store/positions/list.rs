@@ -77,6 +77,16 @@ fn filtered<'a>(reach: Reach<'a>, f: &ListFilter, now: NaiveDateTime) -> BoxedPo
     q
 }
 
+/// How many positions the caller reaches match the filter (its paging is ignored).
+pub fn count<'a>(
+    conn: &mut DbConnection,
+    reach: impl Into<Reach<'a>>,
+    f: &ListFilter,
+    now: NaiveDateTime,
+) -> Result<i64, StoreError> {
+    Ok(filtered(reach.into(), f, now).count().get_result(conn)?)
+}
+
 /// The positions the caller reaches (outside its scope they are neither listed nor counted).
 pub fn list<'a>(
     conn: &mut DbConnection,
@@ -85,7 +95,7 @@ pub fn list<'a>(
     now: NaiveDateTime,
 ) -> Result<Page, StoreError> {
     let reach = reach.into();
-    let total: i64 = filtered(reach, f, now).count().get_result(conn)?;
+    let total = count(conn, reach, f, now)?;
     let mut q = filtered(reach, f, now);
     q = match (f.order_by.unwrap_or(OrderBy::InsertedDate), f.ascending) {
         (OrderBy::InsertedDate, true) => q.order((pp::inserted_date.asc(), pp::id.asc())),

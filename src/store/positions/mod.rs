@@ -22,7 +22,7 @@ use crate::domain::{
     Amount, DomainError, Iupd, NewPosition, OptionStatus, OrgFiscalCode, Organization, PayOutcome,
     PaymentDetails, Position, PositionInput, PositionStatus, Replay, TransferId,
 };
-pub use list::{list, ListFilter, OrderBy, Page};
+pub use list::{count, list, ListFilter, OrderBy, Page};
 use rw::{delete_children, find_id, insert_position, load_one, modify, Key};
 pub(crate) use rw::{find_id_by_option, lock_position, modify_locked};
 pub use scope::{Reach, ScopedOrg};
