@@ -12,8 +12,11 @@ import subprocess
 import tempfile
 import time
 
+import xml.etree.ElementTree as ET
+
 import pytest
 import requests
+import xmlschema
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -22,6 +25,8 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 BIN = os.environ.get("GPD_BIN", str(ROOT / "target" / "debug" / "gpd-gateway"))
 DB_URL = os.environ.get("GPD_TEST_DATABASE_URL", "")
 BACKEND = "mysql" if DB_URL.startswith("mysql") else "sqlite"
+PA_FOR_NODE = xmlschema.XMLSchema(str(ROOT / "xsd" / "paForNode.xsd"))
+SOAP_BODY = "{http://schemas.xmlsoap.org/soap/envelope/}Body"
 SHOTS = pathlib.Path(os.environ.get("GPD_SCREENSHOTS", ROOT / "target" / "portal-screenshots" / BACKEND))
 OPERATOR, OPERATOR_PW = "operatore@pagopa.example", "operator-password-1"
 ORG, ORG_EMAIL, ORG_PW = "12345678901", "ragioneria@comune.example", "institution-password-1"
@@ -250,6 +255,8 @@ def test_service_created_in_the_portal_is_payable(gateway, browser):
     r = requests.post(gateway["base"] + "/paForNode", data=envelope.encode(),
                       headers={"SOAPAction": "paDemandPaymentNotice", "Content-Type": "text/xml"})
     assert "<outcome>OK</outcome>" in r.text, r.text
+    reply = list(ET.fromstring(r.content).find(SOAP_BODY))[0]
+    PA_FOR_NODE.validate(ET.tostring(reply, encoding="unicode"))
     assert "<amount>12.30</amount>" in r.text
     assert re.search(r"<noticeNumber>307\d{15}</noticeNumber>", r.text)
 
