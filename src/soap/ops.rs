@@ -289,7 +289,8 @@ fn receipt(version: u8, x: &impl ReceiptFields) -> Result<Receipt, NodoFault> {
     })
 }
 
-fn receipt_of(request: &SoapRequest) -> Option<Result<Receipt, NodoFault>> {
+/// The receipt a paSendRT(V2) carries, checked as the operation does before any database work.
+pub fn receipt_of(request: &SoapRequest) -> Option<Result<Receipt, NodoFault>> {
     match request {
         SoapRequest::SendRt(r) => Some(receipt(1, &r.receipt)),
         SoapRequest::SendRtV2(r) => Some(receipt(2, &r.receipt)),
