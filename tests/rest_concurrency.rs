@@ -91,7 +91,10 @@ async fn mysql_replacing_a_position_does_not_wait_for_other_positions() {
         .first(&mut other)
         .unwrap();
     // As a payment of HELD does: its transfers stay locked until that transaction ends.
-    other.batch_execute("BEGIN").unwrap();
+    // READ COMMITTED, as every connection of the service.
+    other
+        .batch_execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED; BEGIN")
+        .unwrap();
     diesel::update(tr::table.filter(tr::payment_option_id.eq(held)))
         .set(tr::amount.eq(tr::amount))
         .execute(&mut other)

@@ -377,7 +377,10 @@ async fn mysql_batch_does_not_wait_for_a_position_being_paid() {
         .first(&mut payment)
         .unwrap();
     // As paSendRTV2 does: the position's row locked first, then its status and due date written.
-    payment.batch_execute("BEGIN").unwrap();
+    // READ COMMITTED, as every connection of the service.
+    payment
+        .batch_execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED; BEGIN")
+        .unwrap();
     pp::table
         .find(paid)
         .select(pp::id)
