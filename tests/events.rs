@@ -724,3 +724,79 @@ async fn unreachable_webhook_error_names_the_cause(app: TestApp) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// Claiming events locks only the events claimed. The claim's UPDATE took `id IN (...)` with
+/// `state = 'PENDING'` and the lease's condition, so MariaDB could run it as a range scan of
+/// idx_events_due (it does here: 3,000 events delivered, 201 pending, 200 claimed), waiting for an
+/// event another instance was marking delivered; that instance's UPDATE then waited for the
+/// claim's lock on the index entry: a deadlock that rolled back the recorded delivery, and the
+/// event was delivered again when its lease expired (found by tests/soak).
+#[cfg(feature = "mysql")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mysql_claim_does_not_wait_for_an_event_being_finished() {
+    use diesel::connection::SimpleConnection;
+    use diesel::prelude::*;
+
+    let app = common::spawn_app(Backend::Mysql).await;
+    hook(&app, "http://127.0.0.1:9/hook").await;
+    let rows: Vec<String> = (0..3201)
+        .map(|n| {
+            let (state, lease) = match n {
+                0..3000 => ("DELIVERED", "NULL, NULL"),
+                // Leased by another instance, which is recording its delivery.
+                3100 => ("PENDING", "'2030-06-01 00:01:00', 'other'"),
+                _ => ("PENDING", "NULL, NULL"),
+            };
+            format!(
+                "('{}', '{ORG_A}', '', 'position.paid', 'E-{n}', '{{}}', '2030-01-01', '{state}', 0, \
+                 '2030-01-01', {lease})",
+                uuid::Uuid::new_v4()
+            )
+        })
+        .collect();
+    let mut other = diesel::MysqlConnection::establish(&app.database_url).unwrap();
+    other
+        .batch_execute(&format!(
+            "INSERT INTO events (event_id, organization_fiscal_code, subscriber, event_type, iupd, \
+             payload, created_at, state, attempts, next_attempt_at, locked_until, locked_by) VALUES {}",
+            rows.join(",")
+        ))
+        .unwrap();
+    let finishing: i64 = gpd_gateway::store::schema::events::table
+        .filter(gpd_gateway::store::schema::events::iupd.eq("E-3100"))
+        .select(gpd_gateway::store::schema::events::id)
+        .first(&mut other)
+        .unwrap();
+    // As the other instance records the delivery (in READ COMMITTED, as every connection).
+    other
+        .batch_execute(&format!(
+            "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED; BEGIN; \
+             UPDATE events SET state = 'DELIVERED', locked_until = NULL, locked_by = NULL \
+             WHERE id = {finishing} AND locked_by = 'other'"
+        ))
+        .unwrap();
+    let url = gpd_gateway::store::DatabaseUrl::parse(&app.database_url).unwrap();
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut conn = gpd_gateway::store::connect_single(&url).unwrap();
+        let now = chrono::NaiveDate::from_ymd_opt(2030, 6, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap();
+        let claimed = gpd_gateway::store::events::claim(
+            &mut conn,
+            "mine",
+            now,
+            chrono::Duration::seconds(60),
+            200,
+        )
+        .map(|events| events.len());
+        let _ = done.send(claimed);
+    });
+    let claimed = finished
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the claim waited for an event it did not claim")
+        .unwrap();
+    assert_eq!(claimed, 200);
+    other.batch_execute("COMMIT").unwrap();
+}

@@ -67,3 +67,64 @@ both_backends!(
     parallel_creates_of_one_iupd,
     parallel_updates_of_one_version
 );
+
+/// Replacing or deleting a position locks only that position's rows. On MariaDB a `DELETE FROM
+/// transfers WHERE payment_option_id IN (SELECT ...)` scans, and locks, every transfer: it
+/// waited for (and deadlocked with) the payments of other positions, which then failed with
+/// PAA_SYSTEM_ERROR (found by tests/soak).
+#[cfg(feature = "mysql")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mysql_replacing_a_position_does_not_wait_for_other_positions() {
+    use diesel::connection::SimpleConnection;
+    use diesel::prelude::*;
+    use gpd_gateway::store::schema::{payment_options as po, transfers as tr};
+    use std::time::Duration;
+
+    let app = common::spawn_app(common::Backend::Mysql).await;
+    for (iupd, n) in [("HELD", 10), ("REPLACED", 11), ("DELETED", 12)] {
+        app.create(&position(iupd, &iuv(n)), true).await;
+    }
+    let mut other = diesel::MysqlConnection::establish(&app.database_url).unwrap();
+    let held: i64 = po::table
+        .filter(po::iuv.eq(iuv(10)))
+        .select(po::id)
+        .first(&mut other)
+        .unwrap();
+    // As a payment of HELD does: its transfers stay locked until that transaction ends.
+    // READ COMMITTED, as every connection of the service.
+    other
+        .batch_execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED; BEGIN")
+        .unwrap();
+    diesel::update(tr::table.filter(tr::payment_option_id.eq(held)))
+        .set(tr::amount.eq(tr::amount))
+        .execute(&mut other)
+        .unwrap();
+    let within = |what: &'static str| {
+        move |_| panic!("{what} waited for the locks on another position's transfers")
+    };
+    let mut body = position("REPLACED", &iuv(11));
+    body["companyName"] = json!("Nuovo Comune");
+    let path = format!("/organizations/{ORG_A}/debtpositions/REPLACED");
+    let reply = tokio::time::timeout(Duration::from_secs(10), app.put(&path, &body))
+        .await
+        .unwrap_or_else(within("the replacement"));
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let path = format!("/organizations/{ORG_A}/debtpositions/DELETED");
+    let reply = tokio::time::timeout(Duration::from_secs(10), app.delete(&path))
+        .await
+        .unwrap_or_else(within("the deletion"));
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    other.batch_execute("ROLLBACK").unwrap();
+    let stored = app
+        .get(&format!("/organizations/{ORG_A}/debtpositions/REPLACED"))
+        .await;
+    assert_eq!(
+        stored.body["companyName"], "Nuovo Comune",
+        "{}",
+        stored.body
+    );
+    assert_eq!(
+        stored.body["paymentOption"][0]["transfer"][1]["amount"],
+        200
+    );
+}

@@ -334,3 +334,73 @@ async fn option_facts(app: TestApp) {
 }
 
 both_backends!(status_rules_agree, option_facts);
+
+/// The batch writes only the positions it claimed. Its UPDATE repeated the term's conditions, so
+/// MariaDB could run it as a range scan of the term's index (status, max_due_date), as it does here
+/// (3,000 positions, 201 due, 200 claimed), reaching also a due position it had skipped because a
+/// payment held it: the batch waited for that payment, whose own UPDATE of the status then waited
+/// for the batch's lock on the index entry: a deadlock (found by tests/soak).
+#[cfg(feature = "mysql")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mysql_batch_does_not_wait_for_a_position_being_paid() {
+    use diesel::connection::SimpleConnection;
+    use gpd_gateway::store::schema::payment_positions as pp;
+
+    let app = common::spawn_app(common::Backend::Mysql).await;
+    for chunk in 0..30 {
+        let bulk: Vec<_> = (chunk * 100..chunk * 100 + 100)
+            .map(|n| {
+                let due = if n < 201 {
+                    "2030-01-31T00:00:00"
+                } else {
+                    "2030-12-31T23:59:59"
+                };
+                let mut body = common::position(&format!("P-{n}"), &iuv(1000 + n));
+                body["switchToExpired"] = serde_json::json!(true);
+                body["paymentOption"][0]["dueDate"] = serde_json::json!(due);
+                body
+            })
+            .collect();
+        let reply = app
+            .post(
+                &format!("/organizations/{ORG_A}/debtpositions/bulk?toPublish=true"),
+                Some(&serde_json::json!({ "paymentPositions": bulk })),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+    }
+    let at = day(59);
+    let mut payment = diesel::MysqlConnection::establish(&app.database_url).unwrap();
+    let paid: i64 = pp::table
+        .filter(pp::iupd.eq("P-100"))
+        .select(pp::id)
+        .first(&mut payment)
+        .unwrap();
+    // As paSendRTV2 does: the position's row locked first, then its status and due date written.
+    // READ COMMITTED, as every connection of the service.
+    payment
+        .batch_execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED; BEGIN")
+        .unwrap();
+    pp::table
+        .find(paid)
+        .select(pp::id)
+        .for_update()
+        .first::<i64>(&mut payment)
+        .unwrap();
+    let url = DatabaseUrl::parse(&app.database_url).unwrap();
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut conn = store::connect_single(&url).unwrap();
+        let _ = done.send(positions::persist_time_transitions(&mut conn, at, 200));
+    });
+    let changed = finished
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("the batch waited for the lock of a position it did not claim")
+        .unwrap();
+    assert_eq!(changed, 200);
+    diesel::update(pp::table.filter(pp::id.eq(paid)))
+        .set((pp::status.eq("PAID"), pp::max_due_date.eq(at)))
+        .execute(&mut payment)
+        .unwrap();
+    payment.batch_execute("COMMIT").unwrap();
+}

@@ -226,18 +226,23 @@ pub fn claim(
     }
     let until = now + lease;
     // The conditional UPDATE is the claim: a row leased by another worker meanwhile is not taken.
-    diesel::update(
-        events::table
-            .filter(events::id.eq_any(&ids))
-            .filter(events::state.eq(state::PENDING))
-            .filter(
-                events::locked_until
-                    .is_null()
-                    .or(events::locked_until.lt(now)),
-            ),
-    )
-    .set((events::locked_until.eq(until), events::locked_by.eq(token)))
-    .execute(conn)?;
+    // One per event, by primary key: with `id IN (...)` and the state, MariaDB may scan
+    // idx_events_due instead, and deadlock with a worker recording a delivery (which was then
+    // rolled back, and the event delivered again).
+    for id in &ids {
+        diesel::update(
+            events::table
+                .filter(events::id.eq(id))
+                .filter(events::state.eq(state::PENDING))
+                .filter(
+                    events::locked_until
+                        .is_null()
+                        .or(events::locked_until.lt(now)),
+                ),
+        )
+        .set((events::locked_until.eq(until), events::locked_by.eq(token)))
+        .execute(conn)?;
+    }
     let mut rows: Vec<Claimed> = events::table
         .inner_join(
             webhooks::table

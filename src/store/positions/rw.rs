@@ -245,10 +245,13 @@ fn insert_children(
 }
 
 pub(super) fn delete_children(conn: &mut DbConnection, position_id: i64) -> Result<(), StoreError> {
-    let option_ids = po::table
+    // The ids as values, not a subquery: MariaDB runs `DELETE ... IN (SELECT ...)` as a scan of
+    // every transfer, locking other positions' rows (deadlocks with their payments).
+    let option_ids: Vec<i64> = po::table
         .filter(po::payment_position_id.eq(position_id))
-        .select(po::id);
-    diesel::delete(tr::table.filter(tr::payment_option_id.eq_any(option_ids))).execute(conn)?;
+        .select(po::id)
+        .load(conn)?;
+    diesel::delete(tr::table.filter(tr::payment_option_id.eq_any(&option_ids))).execute(conn)?;
     diesel::delete(po::table.filter(po::payment_position_id.eq(position_id))).execute(conn)?;
     Ok(())
 }

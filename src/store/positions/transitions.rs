@@ -5,7 +5,6 @@ use diesel::prelude::*;
 
 use super::rw::load_positions;
 use super::status::StatusSql;
-use super::Backend;
 use crate::domain::events::{self, NewEvent};
 use crate::domain::status::{due_terms, time_driven, Facts, Term};
 use crate::domain::PositionStatus;
@@ -49,17 +48,16 @@ fn persist_batch(
         return Ok(0);
     }
     let before = load_positions(c, &ids)?;
-    let updated = diesel::update(
-        pp::table
-            .filter(pp::id.eq_any(&ids))
-            .filter(Backend::term(term, now)),
-    )
-    .set((
-        pp::status.eq(target.as_str()),
-        pp::last_updated_date.eq(now),
-        pp::version.eq(pp::version + 1),
-    ))
-    .execute(c)?;
+    // The claimed rows matched `term` and stay locked until the commit, so the primary key alone
+    // picks them. With the term's conditions too, MariaDB may scan the term's index instead and
+    // wait for a due position another transaction holds (a payment): a deadlock.
+    let updated = diesel::update(pp::table.filter(pp::id.eq_any(&ids)))
+        .set((
+            pp::status.eq(target.as_str()),
+            pp::last_updated_date.eq(now),
+            pp::version.eq(pp::version + 1),
+        ))
+        .execute(c)?;
     let new_events: Vec<NewEvent> = before
         .into_iter()
         .filter(|p| term.matches(&Facts::of(p), now))
