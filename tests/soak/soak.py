@@ -150,6 +150,8 @@ class MariaDB:
                     f"--port={port}", "--skip-name-resolve", "--skip-log-bin",
                     "--max-connections=300", "--character-set-server=utf8mb4",
                     "--collation-server=utf8mb4_general_ci", "--innodb-buffer-pool-size=64M",
+                    # Kept with the service logs on a violation: every deadlock in full.
+                    "--innodb-print-all-deadlocks=ON",
                     # Durable commits (the default) where the server is killed: an OK answered
                     # after a commit must survive kill -9 of mariadbd.
                     f"--innodb-flush-log-at-trx-commit={1 if self.durable else 2}"]
@@ -1224,9 +1226,9 @@ class Soak:
         parts.append(f"{self.acked_receipts} sendRT OK -> {self.stored_once} stored once")
         parts.append(f"{self.record.counts['creates_201']} creates 201 -> {self.creates} stored")
         parts.append(f"{c['updates_200']} updates 200, {self.kept} positions = last acknowledged write")
+        once = self.mode == "multi" and not self.redelivered
         parts.append(f"{self.n_events} events committed -> {self.n_delivered} delivered (same ids"
-                     + (", each exactly once)" if self.mode == "multi"
-                        else f", {self.redelivered} redelivered)"))
+                     + (", each exactly once)" if once else f", {self.redelivered} redelivered)"))
         parts.append(f"{self.expired} expired by the job -> 1 event each")
         parts.append(f"{self.late} paid at their due time racing the job ({self.late_expired} "
                      "expired first) -> 1 payment and 1 transition each")
