@@ -222,7 +222,7 @@ async fn qualified_children_are_a_syntax_error(app: TestApp) {
     assert!(reply.text().contains("is not allowed"), "{}", reply.text());
 }
 
-async fn openapi_lists_401_and_403_on_every_keyed_operation(app: TestApp) {
+async fn openapi_lists_401_403_and_429_on_every_keyed_operation(app: TestApp) {
     let doc: Value = app
         .client
         .get(app.url("/openapi.json"))
@@ -239,7 +239,12 @@ async fn openapi_lists_401_and_403_on_every_keyed_operation(app: TestApp) {
                 continue;
             }
             keyed += 1;
-            for status in ["401", "403"] {
+            assert_eq!(
+                operation["responses"]["429"]["headers"]["Retry-After"]["schema"]["type"],
+                "integer",
+                "{method} {route} lacks 429 with Retry-After"
+            );
+            for status in ["401", "403", "429"] {
                 assert_eq!(
                     operation["responses"][status]["content"]["application/json"]["schema"]["$ref"],
                     "#/components/schemas/ProblemJson",
@@ -254,7 +259,7 @@ async fn openapi_lists_401_and_403_on_every_keyed_operation(app: TestApp) {
     // Error answers written bare in the annotations carry the ProblemJson body.
     let update =
         &doc["paths"]["/organizations/{organizationfiscalcode}/debtpositions/{iupd}"]["put"];
-    for status in ["400", "404", "409", "412", "422", "503"] {
+    for status in ["400", "404", "409", "412", "413", "422", "503"] {
         assert_eq!(
             update["responses"][status]["content"]["application/json"]["schema"]["$ref"],
             "#/components/schemas/ProblemJson",
@@ -273,5 +278,5 @@ both_backends!(
     a_wrong_method_is_405_with_allow,
     soap_errors_are_soap,
     qualified_children_are_a_syntax_error,
-    openapi_lists_401_and_403_on_every_keyed_operation,
+    openapi_lists_401_403_and_429_on_every_keyed_operation,
 );

@@ -658,7 +658,54 @@ fn receipt_document(app: &TestApp, rid: &str) -> String {
         .unwrap()
 }
 
+/// Caches hold configuration only: a payment through one instance is seen at once by another
+/// instance on the same database, whose caches are warm.
+async fn a_payment_through_one_instance_is_seen_by_another(app: TestApp) {
+    ready(&app).await;
+    app.create(&position("M-1", &iuv(1)), true).await;
+    let server_clock = app.clock.clone();
+    let (other, _handle) =
+        common::start_server(&app.database_url, move |c| c.clock = server_clock).await;
+    let at_other = |body: String| {
+        let client = app.client.clone();
+        let url = format!("{other}/paForNode");
+        async move {
+            let res = client
+                .post(url)
+                .header("Content-Type", "text/xml; charset=utf-8")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            common::nodo::SoapReply {
+                status: res.status().as_u16(),
+                body: res.bytes().await.unwrap().to_vec(),
+            }
+        }
+    };
+    // Both instances have read the notice (and checked the caller) before the payment.
+    assert_eq!(
+        app.soap(None, verify(ORG_A, &nav(1))).await.fault_code(),
+        "OK"
+    );
+    assert_eq!(at_other(verify(ORG_A, &nav(1))).await.fault_code(), "OK");
+
+    let paid = app.soap(None, send_rt(&nav(1), "rcpt-m1", true)).await;
+    assert_eq!(paid.fault_code(), "OK", "{}", paid.text());
+    assert_eq!(
+        at_other(verify(ORG_A, &nav(1))).await.fault_code(),
+        "PAA_PAGAMENTO_DUPLICATO"
+    );
+    assert_eq!(
+        at_other(get_payment(ORG_A, &nav(1), true, None))
+            .await
+            .fault_code(),
+        "PAA_PAGAMENTO_DUPLICATO"
+    );
+}
+
 both_backends!(
+    a_payment_through_one_instance_is_seen_by_another,
     verify_answers_the_notice,
     verify_faults,
     caller_checks,

@@ -146,4 +146,28 @@ mod tests {
         let max = Amount::from_cents(MAX_CENTS).unwrap();
         assert_eq!(max.checked_add(Amount::from_cents(1).unwrap()), None);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn every_amount_renders_and_parses_back(cents in 0..=MAX_CENTS) {
+            let amount = Amount::from_cents(cents).unwrap();
+            let text = amount.to_string();
+            let (units, decimals) = text.split_once('.').unwrap();
+            proptest::prop_assert_eq!(decimals.len(), 2);
+            proptest::prop_assert_eq!(units, (cents / 100).to_string());
+            proptest::prop_assert_eq!(text.parse::<Amount>(), Ok(amount));
+            proptest::prop_assert_eq!(format!("000{text}").parse::<Amount>(), Ok(amount));
+        }
+
+        #[test]
+        fn out_of_range_cents_are_refused(cents in proptest::prop_oneof![i64::MIN..0, MAX_CENTS + 1..=i64::MAX]) {
+            proptest::prop_assert_eq!(Amount::from_cents(cents), Err(AmountError::OutOfRange));
+        }
+
+        #[test]
+        fn only_two_decimals_parse(units in 0u64..1_000_000_000, decimals in "[0-9]{0,5}") {
+            let parsed = format!("{units}.{decimals}").parse::<Amount>();
+            proptest::prop_assert_eq!(parsed.is_ok(), decimals.len() == 2);
+        }
+    }
 }

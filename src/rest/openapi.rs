@@ -31,7 +31,8 @@ impl Modify for ApiKeyScheme {
 
 /// Error answers, written in the annotations as a bare `(status = 404)`, get the ProblemJson
 /// body and a description here; every operation behind the key also lists 401 (no or unknown
-/// key) and 403 (another institution's key), and every operation 503 (database unavailable).
+/// key), 403 (another institution's key) and 429 (rate limit), every operation with a body 413,
+/// and every operation 503 (database unavailable, request time-out).
 struct Problems;
 
 fn problem(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
@@ -45,6 +46,30 @@ fn problem(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Respons
         )
         .build()
         .into()
+}
+
+/// 429 of the per-key rate limit (GPD_RATE_LIMIT_PER_SEC), with its `Retry-After`.
+fn too_many_requests() -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+    let mut response = ResponseBuilder::new()
+        .description("Too many requests with this API key (the per-key rate limit, when configured); retry after the seconds in Retry-After")
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ProblemJson")))
+                .build(),
+        )
+        .build();
+    response.headers.insert(
+        "Retry-After".to_owned(),
+        utoipa::openapi::HeaderBuilder::new()
+            .schema(
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::Integer),
+            )
+            .description(Some("Seconds to wait before the key has a request again"))
+            .build(),
+    );
+    response.into()
 }
 
 impl Modify for Problems {
@@ -69,9 +94,15 @@ impl Modify for Problems {
                         problem("The API key may not act for this institution (another institution's key, a partner without delegation), or what is asked is outside its taxonomy scope"),
                     );
                 }
-                responses
-                    .entry("503".to_owned())
-                    .or_insert_with(|| problem("The database is not available; retry later"));
+                if operation.security.is_some() {
+                    responses.insert("429".to_owned(), too_many_requests());
+                }
+                if operation.request_body.is_some() {
+                    responses.insert("413".to_owned(), problem("The body is larger than 1 MiB"));
+                }
+                responses.entry("503".to_owned()).or_insert_with(|| {
+                    problem("The database is not available, or the answer took longer than the request time-out (GPD_REQUEST_TIMEOUT_SECS); retry later")
+                });
                 for (status, response) in responses.iter_mut() {
                     let bare = matches!(response, RefOr::T(r) if r.content.is_empty());
                     let code = status

@@ -17,7 +17,8 @@ use crate::domain::{OrgFiscalCode, Organization, Position};
 use crate::events::callback::{CallbackError, Callbacks};
 use crate::rest::model::CallbackRequestModel;
 use crate::store::spontaneous::{self, Demand};
-use crate::store::{orgs, services, stations, webhooks, Db, DbConnection, StoreError};
+use crate::store::stations::CallerCache;
+use crate::store::{orgs, services, webhooks, Db, DbConnection, StoreError};
 
 /// A demand checked and ready to be priced and created.
 struct Checked {
@@ -40,11 +41,11 @@ type Step<T> = Result<Result<T, NodoFault>, StoreError>;
 fn prepare(
     c: &mut DbConnection,
     r: &PaDemandPaymentNoticeRequest,
-    check_caller: bool,
+    callers: Option<&CallerCache>,
     now: NaiveDateTime,
 ) -> Step<Prepared> {
-    if check_caller {
-        if let Err(fault) = stations::check_caller(c, &r.id_pa, &r.id_broker_pa, &r.id_station)? {
+    if let Some(callers) = callers {
+        if let Err(fault) = callers.check(c, &r.id_pa, &r.id_broker_pa, &r.id_station)? {
             return Ok(Err(fault));
         }
     }
@@ -166,12 +167,14 @@ pub async fn demand(
     db: &Db,
     callbacks: &Callbacks,
     request: PaDemandPaymentNoticeRequest,
-    check_caller: bool,
+    callers: Option<std::sync::Arc<CallerCache>>,
     now: NaiveDateTime,
     db_timeout: Duration,
 ) -> Result<Outcome, StoreError> {
     let prepared = db
-        .run_with_timeout(db_timeout, move |c| prepare(c, &request, check_caller, now))
+        .run_with_timeout(db_timeout, move |c| {
+            prepare(c, &request, callers.as_deref(), now)
+        })
         .await?;
     let (checked, priced) = match prepared {
         Err(fault) => return Ok(Err(fault)),

@@ -175,7 +175,7 @@ pub async fn pa_for_node(
         );
         return refused(op, &NodoFault::System, &id_pa);
     };
-    let check_caller = config.check_caller;
+    let callers = config.check_caller.then(|| db.callers());
     let now = clock.now();
     let outcome = match parsed.request {
         SoapRequest::DemandPaymentNotice(request) => {
@@ -183,7 +183,7 @@ pub async fn pa_for_node(
                 &db,
                 &config.callbacks,
                 request,
-                check_caller,
+                callers,
                 now,
                 config.db_timeout,
             )
@@ -191,7 +191,7 @@ pub async fn pa_for_node(
         }
         _ => {
             db.run_with_timeout(config.db_timeout, move |c| {
-                ops::execute(c, &parsed, check_caller, now)
+                ops::execute(c, &parsed, callers.as_deref(), now)
             })
             .await
         }

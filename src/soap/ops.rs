@@ -10,7 +10,8 @@ use crate::domain::{
     Position,
 };
 use crate::store::receipts::{self, Recorded};
-use crate::store::{positions, stations, DbConnection, StoreError};
+use crate::store::stations::CallerCache;
+use crate::store::{positions, DbConnection, StoreError};
 
 /// Metadata key carrying the postal IBAN when the Nodo asks for `transferType=PAGOPA` (V2).
 pub const IBAN_APPOGGIO: &str = "IBANAPPOGGIO";
@@ -289,7 +290,8 @@ fn receipt(version: u8, x: &impl ReceiptFields) -> Result<Receipt, NodoFault> {
     })
 }
 
-fn receipt_of(request: &SoapRequest) -> Option<Result<Receipt, NodoFault>> {
+/// The receipt a paSendRT(V2) carries, checked as the operation does before any database work.
+pub fn receipt_of(request: &SoapRequest) -> Option<Result<Receipt, NodoFault>> {
     match request {
         SoapRequest::SendRt(r) => Some(receipt(1, &r.receipt)),
         SoapRequest::SendRtV2(r) => Some(receipt(2, &r.receipt)),
@@ -314,12 +316,12 @@ fn send_rt_ok(op: Operation) -> SoapResponse {
 pub fn execute(
     conn: &mut DbConnection,
     parsed: &ParsedRequest,
-    check_caller: bool,
+    callers: Option<&CallerCache>,
     now: NaiveDateTime,
 ) -> Result<Outcome, StoreError> {
     let request = &parsed.request;
-    if check_caller {
-        if let Err(fault) = stations::check_caller(
+    if let Some(callers) = callers {
+        if let Err(fault) = callers.check(
             conn,
             request.id_pa(),
             request.id_broker_pa(),

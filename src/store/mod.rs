@@ -107,21 +107,53 @@ pub struct ConnectionManager {
     url: DatabaseUrl,
 }
 
-impl ManageConnection for ConnectionManager {
-    type Connection = DbConnection;
-    type Error = r2d2::Error;
+/// A pooled connection, with what decides whether to keep it. Connections are not pinged on every
+/// checkout (a statement per request): only one idle for [`IDLE_CHECK`] is, and one is dropped
+/// when a statement failed and a ping then fails too (server restarted, failover, network).
+pub struct PoolConn {
+    conn: DbConnection,
+    broken: bool,
+    last_used: std::time::Instant,
+}
 
-    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
-        self.url.establish().map_err(r2d2::Error::ConnectionError)
+/// A MySQL connection idle for this long is pinged before use.
+pub const IDLE_CHECK: Duration = Duration::from_secs(10);
+
+impl PoolConn {
+    fn may_have_gone(&self) -> bool {
+        match self.conn {
+            DbConnection::Sqlite(_) => false,
+            #[cfg(feature = "mysql")]
+            DbConnection::Mysql(_) => self.last_used.elapsed() >= IDLE_CHECK,
+        }
     }
 
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1")
+    fn answers(&mut self) -> bool {
+        self.conn.batch_execute("SELECT 1").is_ok()
+    }
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = PoolConn;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<PoolConn, r2d2::Error> {
+        let conn = self.url.establish().map_err(r2d2::Error::ConnectionError)?;
+        Ok(PoolConn {
+            conn,
+            broken: false,
+            last_used: std::time::Instant::now(),
+        })
+    }
+
+    fn is_valid(&self, conn: &mut PoolConn) -> Result<(), r2d2::Error> {
+        conn.conn
+            .batch_execute("SELECT 1")
             .map_err(r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
+    fn has_broken(&self, conn: &mut PoolConn) -> bool {
+        conn.broken
     }
 }
 
@@ -154,8 +186,8 @@ pub fn connect(url: &DatabaseUrl, options: &PoolOptions) -> Result<DbPool, Strin
     };
     Pool::builder()
         .max_size(max_size.max(1))
-        // A local SQLite file cannot go away; a MySQL connection can (restart, failover).
-        .test_on_check_out(matches!(url, DatabaseUrl::Mysql(_)))
+        // Checked by `Db::run` instead: only when idle for a while, or after an error.
+        .test_on_check_out(false)
         .min_idle(Some(1))
         .connection_timeout(options.connection_timeout)
         .build(ConnectionManager { url: url.clone() })
@@ -252,6 +284,7 @@ where
 pub struct Db {
     pool: DbPool,
     backend: &'static str,
+    callers: std::sync::Arc<stations::CallerCache>,
 }
 
 impl Db {
@@ -259,7 +292,13 @@ impl Db {
         Self {
             pool,
             backend: url.backend_name(),
+            callers: Default::default(),
         }
+    }
+
+    /// The successful Nodo caller checks of this database, shared by every request.
+    pub fn callers(&self) -> std::sync::Arc<stations::CallerCache> {
+        self.callers.clone()
     }
 
     pub fn backend(&self) -> &'static str {
@@ -283,14 +322,28 @@ impl Db {
     {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get_timeout(timeout)?;
-            f(&mut conn)
+            let mut pooled = checkout(&pool, timeout)?;
+            let result = f(&mut pooled.conn);
+            if matches!(result, Err(StoreError::Database(_))) && !pooled.answers() {
+                pooled.broken = true;
+            }
+            pooled.last_used = std::time::Instant::now();
+            result
         })
         .await
         .map_err(|e| StoreError::Unavailable(format!("database task failed: {e}")))?
     }
+}
 
-    pub fn get(&self) -> Result<PooledConn, StoreError> {
-        Ok(self.pool.get()?)
+/// A connection from the pool; one idle long enough to have been closed by the server is pinged
+/// first, and replaced when it does not answer.
+fn checkout(pool: &DbPool, timeout: Duration) -> Result<PooledConn, StoreError> {
+    for _ in 0..3 {
+        let mut pooled = pool.get_timeout(timeout)?;
+        if !pooled.may_have_gone() || pooled.answers() {
+            return Ok(pooled);
+        }
+        pooled.broken = true;
     }
+    Ok(pool.get_timeout(timeout)?)
 }

@@ -1,5 +1,9 @@
 //! Stations: the broker/station pairs through which the Nodo calls for an institution.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -126,4 +130,48 @@ pub fn check_caller(
         return Ok(Err(NodoFault::WrongStation(id_station.to_owned())));
     }
     Ok(Ok(()))
+}
+
+/// How long a successful caller check is reused without asking the database. Stations change
+/// rarely and only through the command line: a removed link stops working within this time on
+/// every instance; a new one works at once (failed checks are never cached).
+pub const CALLER_CACHE_TTL: Duration = Duration::from_secs(5);
+
+/// Successful caller checks of one database, so the Nodo's hot path skips the query.
+#[derive(Debug, Default)]
+pub struct CallerCache {
+    passed: Mutex<HashMap<(String, String, String), Instant>>,
+}
+
+impl CallerCache {
+    /// [`check_caller`], answered from the cache when the same triple passed less than
+    /// [`CALLER_CACHE_TTL`] ago.
+    pub fn check(
+        &self,
+        conn: &mut DbConnection,
+        id_pa: &str,
+        id_broker_pa: &str,
+        id_station: &str,
+    ) -> Result<Result<(), NodoFault>, StoreError> {
+        let key = (
+            id_pa.to_owned(),
+            id_broker_pa.to_owned(),
+            id_station.to_owned(),
+        );
+        let fresh = |at: &Instant| at.elapsed() < CALLER_CACHE_TTL;
+        if self.locked().get(&key).is_some_and(fresh) {
+            return Ok(Ok(()));
+        }
+        let outcome = check_caller(conn, id_pa, id_broker_pa, id_station)?;
+        let mut passed = self.locked();
+        passed.retain(|_, at| fresh(at));
+        if outcome.is_ok() {
+            passed.insert(key, Instant::now());
+        }
+        Ok(outcome)
+    }
+
+    fn locked(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String, String), Instant>> {
+        self.passed.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }

@@ -126,18 +126,58 @@ pub fn database_url(backend: Backend, dir: &tempfile::TempDir) -> (String, DropD
 
 /// Runs the command line on `database_url`: (success, stdout, stderr).
 pub fn gpd(database_url: &str, args: &[&str]) -> (bool, String, String) {
+    let log_dir = std::env::var_os(LOG_DIR_VAR);
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_gpd-gateway"))
         .args(args)
         .env("DATABASE_URL", database_url)
         .env("GPD_SECRET_KEYS", TEST_SECRET_KEYS)
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", if log_dir.is_some() { "debug" } else { "warn" })
         .output()
         .expect("binary runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    if let Some(dir) = log_dir {
+        let dir = std::path::Path::new(&dir);
+        append(
+            &dir.join(format!("cli-{}.log", std::process::id())),
+            &stderr,
+        );
+        // What the command printed for the user: the secrets the logs must never show.
+        append(&dir.join("printed-secrets.txt"), &stdout);
+    }
+    (out.status.success(), stdout, stderr)
+}
+
+/// With this variable set (tests/run sets it), the service's logs of every test, at debug level,
+/// are kept in that directory: `tests/tools/check_log_secrets.py` then looks for secrets in them.
+pub const LOG_DIR_VAR: &str = "GPD_TEST_LOG_DIR";
+
+fn append(path: &std::path::Path, text: &str) {
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .expect("test log file opens");
+    file.write_all(text.as_bytes()).expect("test log written");
+}
+
+/// Sends what this test process's servers log to `$GPD_TEST_LOG_DIR/<binary>-<pid>.log`, once.
+pub fn log_to_file() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let Some(dir) = std::env::var_os(LOG_DIR_VAR) else {
+            return;
+        };
+        let exe = std::env::current_exe().expect("test binary path");
+        let name = exe.file_stem().and_then(|s| s.to_str()).unwrap_or("test");
+        let path = std::path::Path::new(&dir).join(format!("{name}-{}.log", std::process::id()));
+        let file = std::fs::File::create(path).expect("test log file created");
+        let _ = env_logger::Builder::new()
+            .parse_filters("debug")
+            .target(env_logger::Target::Pipe(Box::new(file)))
+            .try_init();
+    });
 }
 
 /// Registers an institution (aux digit 3) and returns a fresh API key for it.
@@ -168,7 +208,7 @@ pub fn register_with(
     )
     .unwrap();
     orgs::add_org(&mut conn, &org, domain::now()).unwrap();
-    keys::create(
+    let key = keys::create(
         &mut conn,
         &Principal::Institution(org.fiscal_code),
         &KeyOptions::default(),
@@ -176,7 +216,19 @@ pub fn register_with(
         domain::now(),
     )
     .unwrap()
-    .secret
+    .secret;
+    record_secret(&key);
+    key
+}
+
+/// Adds a secret a test made (not through `gpd`) to those the logs must never show.
+pub fn record_secret(secret: &str) {
+    if let Some(dir) = std::env::var_os(LOG_DIR_VAR) {
+        append(
+            &std::path::Path::new(&dir).join("printed-secrets.txt"),
+            &format!("{secret}\n"),
+        );
+    }
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
@@ -216,6 +268,7 @@ pub async fn start_server(
     database_url: &str,
     tweak: impl FnOnce(&mut ServeConfig),
 ) -> (String, actix_web::dev::ServerHandle) {
+    log_to_file();
     let mut config = ServeConfig {
         bind: "127.0.0.1:0".to_owned(),
         environment: "test".to_owned(),

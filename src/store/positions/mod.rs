@@ -23,7 +23,7 @@ use crate::domain::{
     PaymentDetails, Position, PositionInput, PositionStatus, Replay, TransferId,
 };
 pub use list::{count, list, ListFilter, OrderBy, Page};
-use rw::{delete_children, find_id, insert_position, load_one, modify, Key};
+use rw::{delete_children, find_id, insert_position, load_by_option, load_one, modify, Key};
 pub(crate) use rw::{find_id_by_option, lock_position, modify_locked};
 pub use scope::{Reach, ScopedOrg};
 pub use transitions::persist_time_transitions;
@@ -387,7 +387,11 @@ pub fn get_by_option<'a>(
     nav_or_iuv: &str,
 ) -> Result<Position, StoreError> {
     let reach = reach.into();
-    let position = get(conn, by_option(reach.org, nav_or_iuv))?;
+    let position = match load_by_option(conn, reach.org, Key::Nav(nav_or_iuv))? {
+        Some(p) => p,
+        None => load_by_option(conn, reach.org, Key::Iuv(nav_or_iuv))?
+            .ok_or_else(|| DomainError::NotFound(missing_option(nav_or_iuv)))?,
+    };
     reach.visible(position, || missing_option(nav_or_iuv))
 }
 

@@ -59,6 +59,55 @@ pub(super) fn load_one(conn: &mut DbConnection, id: i64) -> Result<Position, Sto
         .ok_or_else(|| StoreError::Corrupt(format!("position {id} vanished")))
 }
 
+/// The position of `org` owning the option with this notice number (`Key::Nav`) or IUV
+/// (`Key::Iuv`), with all its options and transfers, in one statement: the Nodo's hot read.
+pub(super) fn load_by_option(
+    conn: &mut DbConnection,
+    org: &OrgFiscalCode,
+    key: Key,
+) -> Result<Option<Position>, StoreError> {
+    let target = diesel::alias!(po as target);
+    let query = pp::table
+        .inner_join(target.on(target.field(po::payment_position_id).eq(pp::id)))
+        .inner_join(po::table.on(po::payment_position_id.eq(pp::id)))
+        .left_join(tr::table.on(tr::payment_option_id.eq(po::id)))
+        .filter(target.field(po::organization_fiscal_code).eq(org.as_str()))
+        .select((
+            pp::id,
+            PositionRecord::as_select(),
+            po::id,
+            OptionRecord::as_select(),
+            Option::<TransferRecord>::as_select(),
+        ))
+        .order(po::id.asc());
+    type Row = (
+        i64,
+        PositionRecord,
+        i64,
+        OptionRecord,
+        Option<TransferRecord>,
+    );
+    let rows: Vec<Row> = match key {
+        Key::Nav(nav) => query.filter(target.field(po::nav).eq(nav)).load(conn)?,
+        Key::Iuv(iuv) => query.filter(target.field(po::iuv).eq(iuv)).load(conn)?,
+        Key::Iupd(_) => return Err(StoreError::Corrupt("not an option key".to_owned())),
+    };
+    let mut position = None;
+    let mut options: Vec<(i64, OptionRecord)> = Vec::new();
+    let mut transfers = Vec::with_capacity(rows.len());
+    for (position_id, record, option_id, option, transfer) in rows {
+        position.get_or_insert((position_id, record));
+        if options.last().map(|(id, _)| *id) != Some(option_id) {
+            options.push((option_id, option));
+        }
+        transfers.extend(transfer);
+    }
+    let Some(position) = position else {
+        return Ok(None);
+    };
+    Ok(assemble(vec![position], options, transfers)?.pop())
+}
+
 /// A unique key of a position within its institution.
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Key<'a> {
