@@ -37,7 +37,10 @@ SOAP_NS = "http://pagopa-api.pagopa.gov.it/pa/paForNode.xsd"
 
 
 def log(msg):
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+    try:
+        print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+    except (OSError, ValueError):
+        pass  # stdout gone (the reader stopped): the clean-up must still run
 
 
 def free_port():
@@ -95,6 +98,7 @@ class MariaDB:
         self.proc = None
         self.dir = None
         self.durable = durable
+        self.started_once = False
         if url:
             u = urllib.parse.urlsplit(url)
             if u.scheme != "mysql" or not u.hostname or u.path not in ("", "/"):
@@ -163,20 +167,18 @@ class MariaDB:
             deadline = time.time() + 60
             while time.time() < deadline and self.proc.poll() is None:
                 if self.ping():
+                    self.started_once = True
                     return
                 time.sleep(0.3)
             if self.proc.poll() is None:
                 break
             text = open(f"{self.dir}/mysqld.log", errors="replace").read()
-            if "Address already in use" in text and not self.port_fixed():
+            # A port taken meanwhile: pick another, unless a restart must keep the URL.
+            if "Address already in use" in text and not self.started_once:
                 self.port = None
                 continue
             break
         raise Failed(f"the private MariaDB did not start, see {self.dir}/mysqld.log")
-
-    def port_fixed(self):
-        # After the first start the port is kept, so a restarted server is found at the same URL.
-        return getattr(self, "_started_once", False)
 
     def ping(self):
         return subprocess.call(self.args("-e", "SELECT 1"), stdout=subprocess.DEVNULL,
@@ -205,7 +207,6 @@ class MariaDB:
         return rows
 
     def kill9(self):
-        self._started_once = True
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait()
 
@@ -548,9 +549,6 @@ class Pos:
     def body(self):
         return self.writes[-1][0]
 
-    def navs(self):
-        return ["3" + iuv for iuv in self.iuvs]
-
 
 # --- the soak ---------------------------------------------------------------------------------
 
@@ -630,11 +628,25 @@ class Soak:
             f"webhook receiver {self.receiver.url}")
 
     def cleanup(self, keep_logs):
+        # A second Ctrl-C or SIGTERM must not cut the clean-up short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        steps = [self.stop_processes, lambda: self.keep_logs(keep_logs), self.stop_servers,
+                 lambda: shutil.rmtree(self.workdir, ignore_errors=True)]
+        for step in steps:
+            try:
+                step()
+            except Exception as e:  # every step runs, whatever happened before
+                log(f"clean-up: {e}")
+
+    def stop_processes(self):
         self.stop_load.set()
         if self.killer_thread:
             self.killer_thread.join(90)
         for inst in self.instances:
             inst.stop()
+
+    def keep_logs(self, keep_logs):
         if keep_logs:
             dest = os.path.join(self.args.log_dir, f"{self.mode}-{self.backend}")
             shutil.rmtree(dest, ignore_errors=True)
@@ -645,6 +657,8 @@ class Soak:
             if self.server and self.server.dir and os.path.exists(f"{self.server.dir}/mysqld.log"):
                 shutil.copy(f"{self.server.dir}/mysqld.log", dest)
             log(f"service logs kept in {dest}")
+
+    def stop_servers(self):
         if self.receiver:
             self.receiver.stop()
         if self.server:
@@ -654,7 +668,6 @@ class Soak:
                 except Failed as e:
                     log(f"could not drop {self.dropdb}: {e}")
             self.server.stop()
-        shutil.rmtree(self.workdir, ignore_errors=True)
 
     # load
 
@@ -1194,8 +1207,6 @@ class Soak:
             last_id[e[2]] = max(last_id.get(e[2], 0), int(e[4]))
         self.n_events = len(events)
         self.n_delivered = sum(1 for e in events if e[0] in delivered)
-        receipts_total = sum(len(v) for v in receipts.values())
-        self.receipts_total = receipts_total
 
     def scan_logs(self):
         """No panic; and, with the database up all along, no database error (a deadlock, a lost
@@ -1247,7 +1258,7 @@ class Soak:
 
 def run_one(args):
     soak = Soak(args)
-    ok = False
+    ok = True  # logs are kept on a violation, not when interrupted
     try:
         soak.run()
         line = soak.summary()
@@ -1256,10 +1267,14 @@ def run_one(args):
             log(f"{len(soak.record.violations)} violations; the first ones:")
             for v in soak.record.violations[:30]:
                 print(f"  - {v}")
-        print(line, flush=True)
+        try:
+            print(line, flush=True)
+        except (OSError, ValueError):
+            pass
         return 0 if ok else 1
     except Failed as e:
-        print(f"soak {soak.mode} {soak.backend}: could not run: {e}", flush=True)
+        ok = False
+        log(f"soak {soak.mode} {soak.backend}: could not run: {e}")
         return 2
     finally:
         soak.cleanup(keep_logs=args.keep_logs or not ok)
@@ -1279,8 +1294,14 @@ def main():
     ap.add_argument("--keep-logs", action="store_true",
                     help="keep the service logs in --log-dir also when every invariant holds")
     args = ap.parse_args()
-    # Ctrl-C and SIGTERM unwind through the clean-up.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    # The first Ctrl-C or SIGTERM unwinds through the clean-up; later ones are ignored.
+    def stop(signum, _frame):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise KeyboardInterrupt if signum == signal.SIGINT else SystemExit(143)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
     try:
         sys.exit(run_one(args))
     except KeyboardInterrupt:
