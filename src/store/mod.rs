@@ -128,8 +128,12 @@ impl PoolConn {
         }
     }
 
+    fn ping(&mut self) -> diesel::QueryResult<()> {
+        self.conn.batch_execute("SELECT 1")
+    }
+
     fn answers(&mut self) -> bool {
-        self.conn.batch_execute("SELECT 1").is_ok()
+        self.ping().is_ok()
     }
 }
 
@@ -147,9 +151,7 @@ impl ManageConnection for ConnectionManager {
     }
 
     fn is_valid(&self, conn: &mut PoolConn) -> Result<(), r2d2::Error> {
-        conn.conn
-            .batch_execute("SELECT 1")
-            .map_err(r2d2::Error::QueryError)
+        conn.ping().map_err(r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, conn: &mut PoolConn) -> bool {

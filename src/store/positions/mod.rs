@@ -387,11 +387,8 @@ pub fn get_by_option<'a>(
     nav_or_iuv: &str,
 ) -> Result<Position, StoreError> {
     let reach = reach.into();
-    let position = match load_by_option(conn, reach.org, Key::Nav(nav_or_iuv))? {
-        Some(p) => p,
-        None => load_by_option(conn, reach.org, Key::Iuv(nav_or_iuv))?
-            .ok_or_else(|| DomainError::NotFound(missing_option(nav_or_iuv)))?,
-    };
+    let position = load_by_option(conn, reach.org, nav_or_iuv)?
+        .ok_or_else(|| DomainError::NotFound(missing_option(nav_or_iuv)))?;
     reach.visible(position, || missing_option(nav_or_iuv))
 }
 

@@ -59,12 +59,13 @@ pub(super) fn load_one(conn: &mut DbConnection, id: i64) -> Result<Position, Sto
         .ok_or_else(|| StoreError::Corrupt(format!("position {id} vanished")))
 }
 
-/// The position of `org` owning the option with this notice number (`Key::Nav`) or IUV
-/// (`Key::Iuv`), with all its options and transfers, in one statement: the Nodo's hot read.
+/// The position of `org` owning the option with this notice number, or else this IUV (as
+/// [`find_id_by_option`]), with all its options and transfers in one statement: the Nodo's hot
+/// read.
 pub(super) fn load_by_option(
     conn: &mut DbConnection,
     org: &OrgFiscalCode,
-    key: Key,
+    nav_or_iuv: &str,
 ) -> Result<Option<Position>, StoreError> {
     let target = diesel::alias!(po as target);
     let query = pp::table
@@ -87,11 +88,14 @@ pub(super) fn load_by_option(
         OptionRecord,
         Option<TransferRecord>,
     );
-    let rows: Vec<Row> = match key {
-        Key::Nav(nav) => query.filter(target.field(po::nav).eq(nav)).load(conn)?,
-        Key::Iuv(iuv) => query.filter(target.field(po::iuv).eq(iuv)).load(conn)?,
-        Key::Iupd(_) => return Err(StoreError::Corrupt("not an option key".to_owned())),
-    };
+    let mut rows: Vec<Row> = query
+        .filter(target.field(po::nav).eq(nav_or_iuv))
+        .load(conn)?;
+    if rows.is_empty() {
+        rows = query
+            .filter(target.field(po::iuv).eq(nav_or_iuv))
+            .load(conn)?;
+    }
     let mut position = None;
     let mut options: Vec<(i64, OptionRecord)> = Vec::new();
     let mut transfers = Vec::with_capacity(rows.len());
