@@ -278,6 +278,34 @@ pub fn labels_json(labels: &str) -> serde_json::Map<String, Value> {
         .collect()
 }
 
+/// CPU time (user + system) a process has used so far, in seconds, from `/proc/PID/stat` (clock
+/// ticks are 1/100 s on Linux); `self` names the calling process.
+pub fn cpu_seconds(pid: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / 100.0)
+}
+
+/// Statements a MariaDB/MySQL server has received so far (its global `Questions` counter, which
+/// counts every client, this read included).
+pub fn mysql_questions(server: &str) -> Option<u64> {
+    use diesel::{Connection, RunQueryDsl};
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        v: String,
+    }
+    let url = format!("{}/information_schema", server.trim_end_matches('/'));
+    let mut conn = diesel::MysqlConnection::establish(&url).ok()?;
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT VARIABLE_VALUE AS v FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'QUESTIONS'",
+    )
+    .load(&mut conn)
+    .ok()?;
+    rows.first()?.v.parse().ok()
+}
+
 fn transfers(h: u64, amount: i64) -> Vec<TransferSpec> {
     let count = transfer_count(h >> 8);
     let share = amount / (2 * count as i64);

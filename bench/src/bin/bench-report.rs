@@ -22,6 +22,13 @@ struct Args {
     fail_on_errors: bool,
 }
 
+/// The database backends, in table order: SQLite, the MariaDB server as found (its defaults), and
+/// a private MariaDB that `bench/run` starts with production settings.
+const BACKENDS: [&str; 3] = ["sqlite", "mysql", "mysql-prod"];
+
+/// `bench-sql`'s closed loop of one point SELECT (the lookup a verify needs), shown after verify.
+const BARE: &str = "bare-select";
+
 const WORKLOADS: [&str; 8] = [
     "verify",
     "get-payment-v2",
@@ -32,6 +39,13 @@ const WORKLOADS: [&str; 8] = [
     "rest-list",
     "notice",
 ];
+
+/// The workloads of a database backend in table order: the bare SELECT right after verify.
+fn workloads_with_bare() -> impl Iterator<Item = &'static str> {
+    WORKLOADS
+        .into_iter()
+        .flat_map(|w| std::iter::once(w).chain((w == "verify").then_some(BARE)))
+}
 
 fn label<'a>(v: &'a Value, key: &str) -> &'a str {
     v["labels"][key].as_str().unwrap_or("")
@@ -115,17 +129,26 @@ fn fmt_rate(s: Option<Spread>) -> String {
     }
 }
 
+/// Milliseconds with two decimals, three below 0.1 ms (a bare SQLite SELECT takes microseconds).
+fn ms(v: f64) -> String {
+    if v < 0.1 {
+        format!("{v:.3}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
 fn fmt_ms(s: Option<Spread>) -> String {
     match s {
-        Some(s) => format!("{:.2}", s.median),
+        Some(s) => ms(s.median),
         None => "-".to_owned(),
     }
 }
 
 fn fmt_ms_spread(s: Option<Spread>) -> String {
     match s {
-        Some(s) if s.min != s.max => format!("{:.2} ({:.2}-{:.2})", s.median, s.min, s.max),
-        Some(s) => format!("{:.2}", s.median),
+        Some(s) if s.min != s.max => format!("{} ({}-{})", ms(s.median), ms(s.min), ms(s.max)),
+        Some(s) => ms(s.median),
         None => "-".to_owned(),
     }
 }
@@ -134,6 +157,7 @@ fn backend_name(b: &str) -> &str {
     match b {
         "sqlite" => "SQLite",
         "mysql" => "MariaDB",
+        "mysql-prod" => "MariaDB prod",
         "baseline" => "baseline",
         other => other,
     }
@@ -217,18 +241,37 @@ fn main() {
         machine["size_rate"],
         machine["service_log"].as_str().unwrap_or("?"),
     );
-    if let Some(m) = records.iter().find(|r| r["kind"] == "mysql") {
-        let mib = m["innodb_buffer_pool_size"]
-            .as_str()
-            .and_then(|v| v.parse::<f64>().ok())
-            .map_or("?".to_owned(), |b| format!("{:.0} MiB", b / 1048576.0));
+    for m in records.iter().filter(|r| r["kind"] == "mysql") {
+        let mib = |name: &str| {
+            m[name]
+                .as_str()
+                .and_then(|v| v.parse::<f64>().ok())
+                .map_or("?".to_owned(), |b| format!("{:.0} MiB", b / 1048576.0))
+        };
+        let text = |name: &str| m[name].as_str().unwrap_or("?").to_owned();
+        let backend = m["backend"].as_str().unwrap_or("mysql");
         let _ = writeln!(
             out,
-            "MariaDB/MySQL {}: innodb_buffer_pool_size {mib}, innodb_flush_log_at_trx_commit {}, innodb_flush_method {}, log_bin {}",
-            m["version"].as_str().unwrap_or("?"),
-            m["innodb_flush_log_at_trx_commit"].as_str().unwrap_or("?"),
-            m["innodb_flush_method"].as_str().unwrap_or("?"),
-            m["log_bin"].as_str().unwrap_or("?"),
+            "{} ({}) {}: innodb_buffer_pool_size {}, innodb_log_file_size {}, innodb_flush_log_at_trx_commit {}, \
+             innodb_flush_method {}, innodb_io_capacity {}, innodb_doublewrite {}, log_bin {}, max_connections {}, \
+             skip_name_resolve {}, query_cache_type {}",
+            backend_name(backend),
+            if backend == "mysql-prod" {
+                "private server, production settings"
+            } else {
+                "the server's own settings"
+            },
+            text("version"),
+            mib("innodb_buffer_pool_size"),
+            mib("innodb_log_file_size"),
+            text("innodb_flush_log_at_trx_commit"),
+            text("innodb_flush_method"),
+            text("innodb_io_capacity"),
+            text("innodb_doublewrite"),
+            text("log_bin"),
+            text("max_connections"),
+            text("skip_name_resolve"),
+            text("query_cache_type"),
         );
     }
     if smoke {
@@ -247,14 +290,17 @@ fn main() {
         );
         let _ = writeln!(
             out,
-            "  {:<8} {:<22} {:>10} {:>10} {:>9} {:>12} {:>11}",
+            "  {:<12} {:<22} {:>10} {:>10} {:>9} {:>12} {:>11}",
             "backend", "positions", "options", "transfers", "seconds", "positions/s", "rows/s"
         );
         for s in &seeds {
             let _ = writeln!(
                 out,
-                "  {:<8} {:<22} {:>10} {:>10} {:>9.1} {:>12.0} {:>11.0}",
-                backend_name(s["backend"].as_str().unwrap_or("")),
+                "  {:<12} {:<22} {:>10} {:>10} {:>9.1} {:>12.0} {:>11.0}",
+                backend_name(match label(s, "backend") {
+                    "" => s["backend"].as_str().unwrap_or(""),
+                    b => b,
+                }),
                 format!("{}..{}", s["from"], s["to"]),
                 s["options"].as_u64().unwrap_or(0),
                 s["transfers"].as_u64().unwrap_or(0),
@@ -275,7 +321,7 @@ fn main() {
          closed loop = maximum throughput; open loop = fixed rate, latency from the time each request was due"
     );
     let header = format!(
-        "  {:<8} {:<15} {:>22} {:>8} {:>8} {:>8} {:>8} | {:>12} {:>8} {:>17} {:>9} {:>7}",
+        "  {:<12} {:<15} {:>22} {:>8} {:>8} {:>8} {:>8} | {:>12} {:>8} {:>17} {:>9} {:>7}",
         "backend",
         "workload",
         "closed req/s",
@@ -291,8 +337,8 @@ fn main() {
     );
     let _ = writeln!(out, "{header}");
     let mut rows: Vec<(String, String)> = vec![("baseline".into(), "baseline".into())];
-    for b in ["sqlite", "mysql"] {
-        for w in WORKLOADS {
+    for b in BACKENDS {
+        for w in workloads_with_bare() {
             rows.push((b.into(), w.into()));
         }
     }
@@ -310,8 +356,9 @@ fn main() {
         let errors = closed.map_or(0, Group::errors) + open.map_or(0, Group::errors);
         errors_total += errors;
         let tput = closed.and_then(Group::throughput);
+        // Against the HTTP baseline only what goes through HTTP.
         let fraction = match (tput, baseline) {
-            (Some(t), Some(base)) if base.median > 0.0 => Some(t.median / base.median),
+            (Some(t), Some(base)) if base.median > 0.0 && w != BARE => Some(t.median / base.median),
             _ => None,
         };
         let mut flags = String::new();
@@ -323,7 +370,7 @@ fn main() {
         }
         let _ = writeln!(
             out,
-            "  {:<8} {:<15} {:>22} {:>8} {:>8} {:>8} {:>8} | {:>12} {:>8} {:>17} {:>9} {:>7}{}",
+            "  {:<12} {:<15} {:>22} {:>8} {:>8} {:>8} {:>8} | {:>12} {:>8} {:>17} {:>9} {:>7}{}",
             backend_name(&b),
             w,
             fmt_rate(tput),
@@ -377,12 +424,12 @@ fn main() {
     );
     let _ = writeln!(
         out,
-        "  {:<8} {:<15} {:>10} {:>10} {:>10} {:>10} {:>12}",
+        "  {:<12} {:<15} {:>10} {:>10} {:>10} {:>10} {:>12}",
         "backend", "workload", "server", "database", "generator", "total", "statements"
     );
     let mut costs = Vec::new();
-    for b in ["baseline", "sqlite", "mysql"] {
-        for w in std::iter::once("baseline").chain(WORKLOADS) {
+    for b in std::iter::once("baseline").chain(BACKENDS) {
+        for w in std::iter::once("baseline").chain(workloads_with_bare()) {
             let Some(g) = get(b, "main", w, "closed") else {
                 continue;
             };
@@ -397,7 +444,7 @@ fn main() {
             let f0 = |s: Option<Spread>| s.map_or("-".to_owned(), |s| format!("{:.0}", s.median));
             let _ = writeln!(
                 out,
-                "  {:<8} {:<15} {:>10} {:>10} {:>10} {:>10.0} {:>12}",
+                "  {:<12} {:<15} {:>10} {:>10} {:>10} {:>10.0} {:>12}",
                 backend_name(b),
                 w,
                 f0(server),
@@ -415,6 +462,76 @@ fn main() {
             }));
         }
     }
+    if groups.keys().any(|(_, _, w, _)| w == BARE) {
+        let _ = writeln!(
+            out,
+            "  {BARE}: per query of bench-sql's own connections (no service), bench-sql in the generator column{}",
+            if get("sqlite", "main", BARE, "closed").is_some() {
+                ";\n  for SQLite (a library inside the tool) that includes the database's work"
+            } else {
+                ""
+            }
+        );
+    }
+
+    // How close verify comes to the database alone (issue 9).
+    let mut versus = Vec::new();
+    for b in BACKENDS {
+        let (Some(verify), Some(bare)) = (
+            get(b, "main", "verify", "closed"),
+            get(b, "main", BARE, "closed"),
+        ) else {
+            continue;
+        };
+        if versus.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nVerify against the bare point SELECT (closed loop, medians): paVerifyPaymentNotice requests/s over\n\
+                 queries/s of the lookup alone, and database CPU (microseconds) per verify and per SELECT"
+            );
+            let _ = writeln!(
+                out,
+                "  {:<12} {:>13} {:>13} {:>9} {:>12} {:>12} {:>9} {:>9}",
+                "backend",
+                "verify req/s",
+                "SELECT q/s",
+                "ratio",
+                "db/verify",
+                "db/SELECT",
+                "p50 v",
+                "p50 S"
+            );
+        }
+        let db = |g: &Group| g.spread(|r| r["cpu_us_per_request"]["database"].as_f64());
+        let (vt, bt) = (verify.throughput(), bare.throughput());
+        let ratio = match (vt, bt) {
+            (Some(v), Some(b)) if b.median > 0.0 => Some(v.median / b.median),
+            _ => None,
+        };
+        let f0 = |s: Option<Spread>| s.map_or("-".to_owned(), |s| format!("{:.0}", s.median));
+        let _ = writeln!(
+            out,
+            "  {:<12} {:>13} {:>13} {:>9} {:>12} {:>12} {:>9} {:>9}",
+            backend_name(b),
+            f0(vt),
+            f0(bt),
+            ratio.map_or("-".to_owned(), |r| format!("{:.1}%", r * 100.0)),
+            f0(db(verify)),
+            f0(db(bare)),
+            fmt_ms(verify.latency("p50")),
+            fmt_ms(bare.latency("p50")),
+        );
+        versus.push(json!({
+            "backend": b,
+            "verify_rps": vt.map(Spread::json),
+            "bare_select_qps": bt.map(Spread::json),
+            "ratio": ratio,
+            "database_cpu_us_per_verify": db(verify).map(Spread::json),
+            "database_cpu_us_per_select": db(bare).map(Spread::json),
+            "verify_p50_ms": verify.latency("p50").map(Spread::json),
+            "select_p50_ms": bare.latency("p50").map(Spread::json),
+        }));
+    }
 
     // Latency against dataset size.
     let mut size_rows = Vec::new();
@@ -425,7 +542,7 @@ fn main() {
     );
     let _ = writeln!(
         out,
-        "  {:<8} {:<15} {:>12} {:>8} {:>8} {:>12} {:>8} {:>8} {:>9} {:>9}",
+        "  {:<12} {:<15} {:>12} {:>8} {:>8} {:>12} {:>8} {:>8} {:>9} {:>9}",
         "backend",
         "workload",
         "positions",
@@ -437,7 +554,7 @@ fn main() {
         "p50 x",
         "p99 x"
     );
-    for b in ["sqlite", "mysql"] {
+    for b in BACKENDS {
         for w in ["verify", "get-payment-v2", "rest-get"] {
             let (Some(small), Some(main)) = (
                 get(b, "size-small", w, "open"),
@@ -452,7 +569,7 @@ fn main() {
             let (r50, r99) = (ratio("p50"), ratio("p99"));
             let _ = writeln!(
                 out,
-                "  {:<8} {:<15} {:>12} {:>8} {:>8} {:>12} {:>8} {:>8} {:>9} {:>9}{}",
+                "  {:<12} {:<15} {:>12} {:>8} {:>8} {:>12} {:>8} {:>8} {:>9} {:>9}{}",
                 backend_name(b),
                 w,
                 positions_of(b, "size-small"),
@@ -489,7 +606,7 @@ fn main() {
         for r in &rss {
             let _ = writeln!(
                 out,
-                "  {:<8} {:<11} {:>9} positions {:>8.1} MiB",
+                "  {:<12} {:<11} {:>9} positions {:>8.1} MiB",
                 backend_name(label(r, "backend")),
                 label(r, "phase"),
                 label(r, "positions"),
@@ -607,11 +724,13 @@ fn main() {
         let summary = json!({
             "machine": machine,
             "mysql": records.iter().find(|r| r["kind"] == "mysql"),
+            "mysql_servers": records.iter().filter(|r| r["kind"] == "mysql").collect::<Vec<_>>(),
             "seeding": seeds,
             "baseline_closed_rps": baseline.map(Spread::json),
             "results": results,
             "dataset_size": size_rows,
             "cost_per_request": costs,
+            "verify_vs_bare_select": versus,
             "peak_rss": rss,
             "budget": budget,
             "errors_total": errors_total,

@@ -53,6 +53,9 @@ enum Command {
     DbInfo {
         #[arg(long)]
         server: String,
+        /// The benchmark backend these settings belong to (`mysql`, `mysql-prod`).
+        #[arg(long, default_value = "mysql")]
+        backend: String,
     },
     /// Drops a MariaDB/MySQL database.
     DropDb {
@@ -88,7 +91,7 @@ fn main() {
                  CREATE DATABASE `{database}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
             ),
         ),
-        Command::DbInfo { server } => db_info(&server),
+        Command::DbInfo { server, backend } => db_info(&server, &backend),
         Command::DropDb { server, database } => {
             admin(&server, &format!("DROP DATABASE IF EXISTS `{database}`"))
         }
@@ -106,7 +109,7 @@ fn admin(server: &str, sql: &str) -> Result<(), String> {
     conn.batch_execute(sql).map_err(|e| e.to_string())
 }
 
-fn db_info(server: &str) -> Result<(), String> {
+fn db_info(server: &str, backend: &str) -> Result<(), String> {
     use diesel::RunQueryDsl;
     #[derive(diesel::QueryableByName)]
     struct Setting {
@@ -123,12 +126,18 @@ fn db_info(server: &str) -> Result<(), String> {
         "innodb_buffer_pool_size",
         "innodb_flush_log_at_trx_commit",
         "innodb_flush_method",
+        "innodb_log_file_size",
+        "innodb_io_capacity",
+        "innodb_doublewrite",
         "sync_binlog",
         "log_bin",
         "max_connections",
+        "skip_name_resolve",
+        "query_cache_type",
     ];
     let mut info = serde_json::Map::new();
     info.insert("kind".into(), json!("mysql"));
+    info.insert("backend".into(), json!(backend));
     for name in names {
         let rows: Vec<Setting> = diesel::sql_query(format!(
             "SELECT '{name}' AS name, CAST(@@{name} AS CHAR) AS value"
