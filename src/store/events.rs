@@ -26,36 +26,60 @@ pub mod state {
 /// (enabled or not) should receive it: an active delegation from the institution, and the
 /// position, as this transaction leaves it, within the delegation's scope.
 pub fn insert(c: &mut DbConnection, new_events: &[NewEvent]) -> Result<(), StoreError> {
-    let mut partners_of: Option<(String, Vec<PartnerHook>)> = None;
+    let mut subscribers_of: Option<(&str, Subscribers)> = None;
+    let mut rows = Vec::with_capacity(new_events.len());
     for e in new_events {
-        let body = body_of(e)?;
-        let hooked: bool = webhooks::table
-            .filter(webhooks::organization_fiscal_code.eq(&e.organization_fiscal_code))
-            .filter(webhooks::enabled.eq(true))
-            .count()
-            .get_result::<i64>(c)?
-            > 0;
-        insert_row(c, e, "", &body, hooked)?;
-        let hooks = match &partners_of {
-            Some((org, hooks)) if org == &e.organization_fiscal_code => hooks.clone(),
+        let org = e.organization_fiscal_code.as_str();
+        let subscribers = match &subscribers_of {
+            Some((of, known)) if *of == org => known.clone(),
             _ => {
-                let hooks = partner_hooks(c, &e.organization_fiscal_code)?;
-                partners_of = Some((e.organization_fiscal_code.clone(), hooks.clone()));
-                hooks
+                let found = subscribers(c, org)?;
+                subscribers_of = Some((org, found.clone()));
+                found
             }
         };
-        for hook in hooks {
-            if !position_within(c, &e.organization_fiscal_code, &e.iupd, &hook.scope)? {
+        rows.push(EventRow::new(
+            e,
+            String::new(),
+            body_of(e)?,
+            subscribers.hooked,
+        ));
+        for hook in subscribers.partners {
+            if !position_within(c, org, &e.iupd, &hook.scope)? {
                 continue;
             }
             let copy = NewEvent {
                 event_id: uuid::Uuid::new_v4().to_string(),
                 ..e.clone()
             };
-            insert_row(c, &copy, &hook.partner, &body_of(&copy)?, hook.enabled)?;
+            let body = body_of(&copy)?;
+            rows.push(EventRow::new(&copy, hook.partner, body, hook.enabled));
         }
     }
+    if !rows.is_empty() {
+        insert_rows!(c, events::table, &rows);
+    }
     Ok(())
+}
+
+/// Who receives the events of one institution: its own webhook (enabled or not) and partners.
+#[derive(Debug, Clone)]
+struct Subscribers {
+    hooked: bool,
+    partners: Vec<PartnerHook>,
+}
+
+fn subscribers(c: &mut DbConnection, org: &str) -> Result<Subscribers, StoreError> {
+    let hooked = webhooks::table
+        .filter(webhooks::organization_fiscal_code.eq(org))
+        .filter(webhooks::enabled.eq(true))
+        .count()
+        .get_result::<i64>(c)?
+        > 0;
+    Ok(Subscribers {
+        hooked,
+        partners: partner_hooks(c, org)?,
+    })
 }
 
 fn body_of(e: &NewEvent) -> Result<String, StoreError> {
@@ -64,32 +88,40 @@ fn body_of(e: &NewEvent) -> Result<String, StoreError> {
     })
 }
 
-fn insert_row(
-    c: &mut DbConnection,
-    e: &NewEvent,
-    subscriber: &str,
-    body: &str,
-    hooked: bool,
-) -> Result<(), StoreError> {
-    diesel::insert_into(events::table)
-        .values((
-            events::event_id.eq(&e.event_id),
-            events::organization_fiscal_code.eq(&e.organization_fiscal_code),
-            events::subscriber.eq(subscriber),
-            events::event_type.eq(e.event_type.as_str()),
-            events::iupd.eq(&e.iupd),
-            events::payload.eq(body),
-            events::created_at.eq(e.created_at),
-            events::state.eq(if hooked {
+#[derive(Insertable)]
+#[diesel(table_name = events)]
+struct EventRow {
+    event_id: String,
+    organization_fiscal_code: String,
+    subscriber: String,
+    event_type: &'static str,
+    iupd: String,
+    payload: String,
+    created_at: NaiveDateTime,
+    state: &'static str,
+    attempts: i32,
+    next_attempt_at: NaiveDateTime,
+}
+
+impl EventRow {
+    fn new(e: &NewEvent, subscriber: String, payload: String, hooked: bool) -> Self {
+        EventRow {
+            event_id: e.event_id.clone(),
+            organization_fiscal_code: e.organization_fiscal_code.clone(),
+            subscriber,
+            event_type: e.event_type.as_str(),
+            iupd: e.iupd.clone(),
+            payload,
+            created_at: e.created_at,
+            state: if hooked {
                 state::PENDING
             } else {
                 state::NO_WEBHOOK
-            }),
-            events::attempts.eq(0),
-            events::next_attempt_at.eq(e.created_at),
-        ))
-        .execute(c)?;
-    Ok(())
+            },
+            attempts: 0,
+            next_attempt_at: e.created_at,
+        }
+    }
 }
 
 /// A partner with a webhook and an active delegation from the institution.
