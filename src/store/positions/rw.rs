@@ -19,44 +19,94 @@ pub(super) fn load_positions(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let positions: Vec<(i64, PositionRecord)> = pp::table
+    let rows: Vec<JoinedRow> = pp::table
+        .inner_join(po::table.on(po::payment_position_id.eq(pp::id)))
+        .left_join(tr::table.on(tr::payment_option_id.eq(po::id)))
         .filter(pp::id.eq_any(ids))
-        .select((pp::id, PositionRecord::as_select()))
-        .load(conn)?;
-    let options: Vec<(i64, OptionRecord)> = po::table
-        .filter(po::payment_position_id.eq_any(ids))
+        .select((
+            pp::id,
+            PositionRecord::as_select(),
+            po::id,
+            OptionRecord::as_select(),
+            Option::<TransferRecord>::as_select(),
+        ))
         .order(po::id.asc())
-        .select((po::id, OptionRecord::as_select()))
         .load(conn)?;
-    let option_ids: Vec<i64> = options.iter().map(|(id, _)| *id).collect();
-    let transfers: Vec<TransferRecord> = tr::table
-        .filter(tr::payment_option_id.eq_any(&option_ids))
-        .select(TransferRecord::as_select())
-        .load(conn)?;
+    let (positions, options, transfers) = split_joined(rows);
     let mut loaded = assemble(positions, options, transfers)?;
     loaded.sort_by_key(|p| ids.iter().position(|id| Some(*id) == p.id));
     Ok(loaded)
 }
 
-/// One position in three queries whose SQL does not vary, so the prepared statements are reused.
+type Split = (
+    Vec<(i64, PositionRecord)>,
+    Vec<(i64, OptionRecord)>,
+    Vec<TransferRecord>,
+);
+
+/// The distinct positions, options and transfers of joined rows ordered by option id.
+fn split_joined(rows: Vec<JoinedRow>) -> Split {
+    let mut seen = std::collections::HashSet::new();
+    let mut positions = Vec::new();
+    let mut options: Vec<(i64, OptionRecord)> = Vec::new();
+    let mut transfers = Vec::with_capacity(rows.len());
+    for (position_id, record, option_id, option, transfer) in rows {
+        if seen.insert(position_id) {
+            positions.push((position_id, record));
+        }
+        if options.last().map(|(id, _)| *id) != Some(option_id) {
+            options.push((option_id, option));
+        }
+        transfers.extend(transfer);
+    }
+    (positions, options, transfers)
+}
+
+/// One position with its options and transfers, in one statement.
 pub(super) fn load_one(conn: &mut DbConnection, id: i64) -> Result<Position, StoreError> {
-    let position: Vec<(i64, PositionRecord)> = pp::table
+    Ok(load_with_option_ids(conn, id)?.0)
+}
+
+/// The database ids of a loaded position's options, by IUV.
+pub(crate) type OptionIds = Vec<(String, i64)>;
+
+/// [`load_one`], with the ids of the options (for updating them in place).
+fn load_with_option_ids(
+    conn: &mut DbConnection,
+    id: i64,
+) -> Result<(Position, OptionIds), StoreError> {
+    let rows: Vec<JoinedRow> = pp::table
+        .inner_join(po::table.on(po::payment_position_id.eq(pp::id)))
+        .left_join(tr::table.on(tr::payment_option_id.eq(po::id)))
         .filter(pp::id.eq(id))
-        .select((pp::id, PositionRecord::as_select()))
-        .load(conn)?;
-    let options: Vec<(i64, OptionRecord)> = po::table
-        .filter(po::payment_position_id.eq(id))
+        .select((
+            pp::id,
+            PositionRecord::as_select(),
+            po::id,
+            OptionRecord::as_select(),
+            Option::<TransferRecord>::as_select(),
+        ))
         .order(po::id.asc())
-        .select((po::id, OptionRecord::as_select()))
         .load(conn)?;
-    let transfers: Vec<TransferRecord> = tr::table
-        .inner_join(po::table)
-        .filter(po::payment_position_id.eq(id))
-        .select(TransferRecord::as_select())
-        .load(conn)?;
-    assemble(position, options, transfers)?
+    fold_joined(rows)?.ok_or_else(|| StoreError::Corrupt(format!("position {id} vanished")))
+}
+
+/// A position, one of its options and one transfer of that option (if any).
+type JoinedRow = (
+    i64,
+    PositionRecord,
+    i64,
+    OptionRecord,
+    Option<TransferRecord>,
+);
+
+/// One position from its joined rows, ordered by option id.
+fn fold_joined(rows: Vec<JoinedRow>) -> Result<Option<(Position, OptionIds)>, StoreError> {
+    let (positions, options, transfers) = split_joined(rows);
+    let ids = options.iter().map(|(id, o)| (o.iuv.clone(), *id)).collect();
+    Ok(assemble(positions, options, transfers)?
         .pop()
-        .ok_or_else(|| StoreError::Corrupt(format!("position {id} vanished")))
+        .map(|p| (p, ids)))
 }
 
 /// The position of `org` owning the option with this notice number, or else this IUV (as
@@ -81,14 +131,7 @@ pub(super) fn load_by_option(
             Option::<TransferRecord>::as_select(),
         ))
         .order(po::id.asc());
-    type Row = (
-        i64,
-        PositionRecord,
-        i64,
-        OptionRecord,
-        Option<TransferRecord>,
-    );
-    let mut rows: Vec<Row> = query
+    let mut rows: Vec<JoinedRow> = query
         .filter(target.field(po::nav).eq(nav_or_iuv))
         .load(conn)?;
     if rows.is_empty() {
@@ -96,20 +139,7 @@ pub(super) fn load_by_option(
             .filter(target.field(po::iuv).eq(nav_or_iuv))
             .load(conn)?;
     }
-    let mut position = None;
-    let mut options: Vec<(i64, OptionRecord)> = Vec::new();
-    let mut transfers = Vec::with_capacity(rows.len());
-    for (position_id, record, option_id, option, transfer) in rows {
-        position.get_or_insert((position_id, record));
-        if options.last().map(|(id, _)| *id) != Some(option_id) {
-            options.push((option_id, option));
-        }
-        transfers.extend(transfer);
-    }
-    let Some(position) = position else {
-        return Ok(None);
-    };
-    Ok(assemble(vec![position], options, transfers)?.pop())
+    Ok(fold_joined(rows)?.map(|(p, _)| p))
 }
 
 /// A unique key of a position within its institution.
@@ -286,21 +316,21 @@ pub(super) fn insert_position(
     c: &mut DbConnection,
     position: &Position,
 ) -> Result<i64, StoreError> {
+    // The unique indexes decide; only a refused insert pays for the lookups naming the field.
     let key = Key::Iupd(position.iupd.as_str());
-    if find_id(c, &position.organization_fiscal_code, key)?.is_some() {
-        return Err(duplicate_iupd(position)(StoreError::Duplicate(
-            String::new(),
-        )));
-    }
-    check_unique_options(c, position, None)?;
     diesel::insert_into(pp::table)
         .values(&PositionRecord::from_domain(position)?)
         .execute(c)
         .map_err(|e| duplicate_iupd(position)(e.into()))?;
     let id = find_id(c, &position.organization_fiscal_code, key)?
         .ok_or_else(|| StoreError::Corrupt("inserted position not found".to_owned()))?;
-    insert_children(c, id, position).map_err(duplicate_option(position))?;
-    Ok(id)
+    match insert_children(c, id, position) {
+        Err(StoreError::Duplicate(m)) => {
+            check_unique_options(c, position, Some(id))?;
+            Err(duplicate_option(position)(StoreError::Duplicate(m)))
+        }
+        other => other.map(|()| id),
+    }
 }
 
 /// Loads, locks, changes and saves one position in a transaction. `expected_version` (from
@@ -335,7 +365,8 @@ pub(crate) fn modify_locked<T>(
     change: impl FnOnce(&mut Position) -> Result<(Change, T), StoreError>,
     leading_events: impl FnOnce(&Position) -> Vec<NewEvent>,
 ) -> Result<(Position, T), StoreError> {
-    let mut position = load_one(c, id)?;
+    let (mut position, option_ids) = load_with_option_ids(c, id)?;
+    let loaded = position.clone();
     let before = position.status;
     if let Some(expected) = expected_version {
         if expected != position.version {
@@ -369,7 +400,7 @@ pub(crate) fn modify_locked<T>(
         }
         Change::Options(indices) => {
             for i in indices {
-                update_option(c, id, &position, i)?;
+                update_option(c, id, &loaded, &position, &option_ids, i)?;
             }
         }
     }
@@ -383,19 +414,25 @@ pub(crate) fn modify_locked<T>(
     Ok((position, result))
 }
 
+/// Writes back option `index` of `position` and those of its transfers that differ from `loaded`.
 fn update_option(
     conn: &mut DbConnection,
     position_id: i64,
+    loaded: &Position,
     position: &Position,
+    option_ids: &OptionIds,
     index: usize,
 ) -> Result<(), StoreError> {
-    let org = position.organization_fiscal_code.as_str();
     let option = &position.options[index];
-    let option_id: i64 = po::table
-        .filter(po::organization_fiscal_code.eq(org))
-        .filter(po::iuv.eq(option.iuv.as_str()))
-        .select(po::id)
-        .first(conn)?;
+    let before = loaded.options.iter().find(|o| o.iuv == option.iuv);
+    if before == Some(option) {
+        return Ok(());
+    }
+    let option_id = option_ids
+        .iter()
+        .find(|(iuv, _)| iuv == option.iuv.as_str())
+        .map(|(_, id)| *id)
+        .ok_or_else(|| StoreError::Corrupt(format!("option {} not loaded", option.iuv)))?;
     diesel::update(po::table.filter(po::id.eq(option_id)))
         .set(&OptionRecord::from_domain(
             position_id,
@@ -404,6 +441,12 @@ fn update_option(
         )?)
         .execute(conn)?;
     for transfer in &option.transfers {
+        let unchanged = before
+            .and_then(|b| b.transfers.iter().find(|t| t.id == transfer.id))
+            .is_some_and(|t| t == transfer);
+        if unchanged {
+            continue;
+        }
         diesel::update(
             tr::table
                 .filter(tr::payment_option_id.eq(option_id))
