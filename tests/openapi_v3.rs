@@ -24,7 +24,11 @@ fn ours(name: &str) -> &str {
 
 /// Metadata values are required (1 to 140 characters) on every API version: an entry without a
 /// value carries nothing for reconciliation.
-const EXPECTED: &[&str] = &["InstallmentMetadataModel.value*: only in MetadataModel"];
+const EXPECTED: &[&str] = &[
+    "InstallmentMetadataModel.value*: only in MetadataModel",
+    // Extension: present (true) only when the list's count stopped at its cap.
+    "PageInfo.items_found_capped: only in PageInfo",
+];
 
 /// Request bodies: there a field required by one side and not the other breaks integrations.
 /// (Responses always carry what they declare; GPD declares nothing required there.)

@@ -761,8 +761,128 @@ async fn notification_fee_goes_to_the_primary_transfer(app: TestApp) {
     );
 }
 
+/// Beyond `COUNT_LIMIT` (200) matching positions the count stops, says so, and `after` pages on.
+async fn list_count_is_capped_and_keyset_pages_through_everything(app: TestApp) {
+    const TOTAL: u64 = 230;
+    let bodies: Vec<Value> = (0..TOTAL)
+        .map(|i| {
+            let mut body = position(&format!("K-{i:03}"), &iuv(1000 + i));
+            // Odd ones fall due in March (a due-date filter over 115 of them), even ones in June.
+            let month = if i % 2 == 1 { 3 } else { 6 };
+            body["paymentOption"][0]["dueDate"] =
+                json!(format!("2030-{month:02}-{:02}T10:00:00", 1 + i % 28));
+            body["companyName"] = json!(format!("Comune {}", i % 7));
+            body
+        })
+        .collect();
+    for chunk in bodies.chunks(100) {
+        let reply = app
+            .post(
+                &path("debtpositions/bulk"),
+                Some(&json!({ "paymentPositions": chunk })),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+    }
+
+    let all = app.get(&path("debtpositions?limit=50")).await;
+    assert_eq!(
+        all.body["page_info"],
+        json!({"page": 0, "limit": 50, "items_found": 200, "total_pages": 4, "items_found_capped": true})
+    );
+    let march = app
+        .get(&path(
+            "debtpositions?limit=50&due_date_from=2030-03-01&due_date_to=2030-03-31",
+        ))
+        .await;
+    assert_eq!(
+        march.body["page_info"],
+        json!({"page": 0, "limit": 50, "items_found": 115, "total_pages": 3})
+    );
+
+    // Keyset paging, every order, ascending and descending: each position exactly once, in order.
+    for (orderby, key) in [
+        ("INSERTED_DATE", None),
+        ("IUPD", Some("iupd")),
+        ("STATUS", Some("status")),
+        ("COMPANY_NAME", Some("companyName")),
+    ] {
+        for ordering in ["ASC", "DESC"] {
+            for filter in ["", "&due_date_from=2030-03-01&due_date_to=2030-03-31"] {
+                let mut seen: Vec<Value> = Vec::new();
+                let mut after: Option<String> = None;
+                loop {
+                    let cursor = after
+                        .as_ref()
+                        .map(|a| format!("&after={a}"))
+                        .unwrap_or_default();
+                    let page = app
+                        .get(&path(&format!(
+                            "debtpositions?limit=37&orderby={orderby}&ordering={ordering}{filter}{cursor}"
+                        )))
+                        .await;
+                    assert_eq!(page.status, 200, "{}", page.body);
+                    let items = page.body["payment_position_list"]
+                        .as_array()
+                        .unwrap()
+                        .clone();
+                    let Some(last) = items.last() else { break };
+                    after = Some(last["iupd"].as_str().unwrap().to_owned());
+                    seen.extend(items);
+                }
+                let expected = if filter.is_empty() { TOTAL } else { TOTAL / 2 };
+                let mut iupds: Vec<&str> =
+                    seen.iter().map(|p| p["iupd"].as_str().unwrap()).collect();
+                assert_eq!(
+                    iupds.len() as u64,
+                    expected,
+                    "{orderby} {ordering} {filter}"
+                );
+                if let Some(key) = key {
+                    let keys: Vec<&str> = seen.iter().map(|p| p[key].as_str().unwrap()).collect();
+                    let mut sorted = keys.clone();
+                    sorted.sort();
+                    if ordering == "DESC" {
+                        sorted.reverse();
+                    }
+                    assert_eq!(keys, sorted, "{orderby} {ordering} {filter}");
+                }
+                iupds.sort();
+                iupds.dedup();
+                assert_eq!(
+                    iupds.len() as u64,
+                    expected,
+                    "{orderby} {ordering} {filter}: repeats"
+                );
+            }
+        }
+    }
+
+    let newest = app.get(&path("debtpositions?limit=2&after=K-229")).await;
+    let names: Vec<&str> = newest.body["payment_position_list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["iupd"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["K-228", "K-227"]);
+    let both = app.get(&path("debtpositions?page=1&after=K-100")).await;
+    assert_eq!(both.status, 400);
+    assert_eq!(
+        both.body["detail"],
+        "after: keyset paging starts after a position; page must be 0 or absent"
+    );
+    let unknown = app.get(&path("debtpositions?after=NOPE")).await;
+    assert_eq!(unknown.status, 400);
+    assert_eq!(
+        unknown.body["detail"],
+        format!("after: no debt position 'NOPE' of organization {ORG_A}")
+    );
+}
+
 both_backends!(
     bulk_create_is_all_or_nothing,
+    list_count_is_capped_and_keyset_pages_through_everything,
     notification_fee_goes_to_the_primary_transfer,
     create_echoes_every_field,
     request_id_is_echoed,

@@ -273,7 +273,7 @@ pub(super) async fn get_as(
     let iupd = iupd.clone();
     let org = caller.scoped();
     let position = db
-        .run(move |c| store::get_by_iupd(c, &org, iupd.as_str()))
+        .read(move |c| store::get_by_iupd(c, &org, iupd.as_str()))
         .await?;
     api.read(&position, caller.now)
 }
@@ -339,6 +339,7 @@ pub struct ListQuery {
     status: Option<String>,
     orderby: Option<String>,
     ordering: Option<String>,
+    after: Option<String>,
 }
 
 impl ListQuery {
@@ -401,14 +402,26 @@ impl ListQuery {
                 )))
             }
         };
+        let page = query::number("page", self.page.as_deref(), 0, 0, i64::from(i32::MAX))?;
+        let after = match self.after.as_deref() {
+            None => None,
+            Some(_) if page != 0 => {
+                return Err(ApiError::BadRequest(
+                    "after: keyset paging starts after a position; page must be 0 or absent"
+                        .to_owned(),
+                ))
+            }
+            Some(iupd) => Some(Iupd::parse("after", iupd)?.as_str().to_owned()),
+        };
         Ok(ListFilter {
+            after,
             due_date,
             payment_date,
             status,
             single_plan_only: api == Api::V1,
             order_by: Some(order_by),
             ascending,
-            page: query::number("page", self.page.as_deref(), 0, 0, i64::from(i32::MAX))?,
+            page,
             limit: query::number("limit", self.limit.as_deref(), 10, 1, MAX_LIST_LIMIT)?,
         })
     }
@@ -422,7 +435,8 @@ impl ListQuery {
         ("payment_date_from" = Option<String>, Query, description = "yyyy-MM-dd"), ("payment_date_to" = Option<String>, Query),
         ("payment_date_time_from" = Option<String>, Query, description = "date-time"), ("payment_date_time_to" = Option<String>, Query),
         ("status" = Option<String>, Query), ("orderby" = Option<String>, Query, description = "INSERTED_DATE, IUPD, STATUS, COMPANY_NAME"),
-        ("ordering" = Option<String>, Query, description = "DESC (default) or ASC")),
+        ("ordering" = Option<String>, Query, description = "DESC (default) or ASC"),
+        ("after" = Option<String>, Query, description = "extension: keyset paging, the IUPD of the last position of the previous page (with page 0)")),
     responses((status = 200, body = PaymentPositionsInfo), (status = 400)), security(("ApiKey" = [])))]
 pub async fn list(db: web::Data<Db>, caller: Caller<Query<ListQuery>>) -> ApiResult<HttpResponse> {
     list_as(Api::V1, db, caller).await
@@ -436,12 +450,13 @@ pub(super) async fn list_as(
     let filter = caller.params.0.to_filter(api)?;
     let (org, now) = (caller.scoped(), caller.now);
     let (limit, page) = (filter.limit, filter.page);
-    let result = db.run(move |c| store::list(c, &org, &filter, now)).await?;
+    let result = db.read(move |c| store::list(c, &org, &filter, now)).await?;
     let page_info = PageInfo {
         page,
         limit,
         items_found: result.total,
         total_pages: (result.total + limit - 1) / limit,
+        items_found_capped: result.total_capped,
     };
     let positions = result.positions.iter().map(|p| (p, p.status_at(now)));
     Ok(match api {
@@ -510,7 +525,9 @@ pub async fn replace_iban(
 pub async fn get_by_iuv(db: web::Data<Db>, caller: Caller<OptionKey>) -> ApiResult<HttpResponse> {
     let iuv = caller.params.0.clone();
     let org = caller.scoped();
-    let position = db.run(move |c| store::get_by_option(c, &org, &iuv)).await?;
+    let position = db
+        .read(move |c| store::get_by_option(c, &org, &iuv))
+        .await?;
     Api::V1.read(&position, caller.now)
 }
 
@@ -521,7 +538,9 @@ pub async fn get_by_iuv(db: web::Data<Db>, caller: Caller<OptionKey>) -> ApiResu
 pub async fn get_option(db: web::Data<Db>, caller: Caller<OptionKey>) -> ApiResult<HttpResponse> {
     let (org, now, OptionKey(nav)) = caller.into_parts();
     let key = nav.clone();
-    let position = db.run(move |c| store::get_by_option(c, &org, &key)).await?;
+    let position = db
+        .read(move |c| store::get_by_option(c, &org, &key))
+        .await?;
     let index = position.visible_option(&nav, now)?;
     let status = position.status_for_option(index, now);
     Ok(

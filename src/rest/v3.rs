@@ -32,7 +32,8 @@ pub async fn create(
         ("payment_date_time_from" = Option<String>, Query, description = "date-time"), ("payment_date_time_to" = Option<String>, Query),
         ("status" = Option<String>, Query, description = "DRAFT, PUBLISHED, VALID, UNPAYABLE, PARTIALLY_PAID, PAID"),
         ("orderby" = Option<String>, Query, description = "INSERTED_DATE, IUPD, STATUS, COMPANY_NAME"),
-        ("ordering" = Option<String>, Query, description = "DESC (default) or ASC")),
+        ("ordering" = Option<String>, Query, description = "DESC (default) or ASC"),
+        ("after" = Option<String>, Query, description = "extension: keyset paging, the IUPD of the last position of the previous page (with page 0)")),
     responses((status = 200, body = crate::rest::model::PaymentPositionsInfoV3), (status = 400)), security(("ApiKey" = [])))]
 pub async fn list(db: web::Data<Db>, caller: Caller<Query<ListQuery>>) -> ApiResult<HttpResponse> {
     positions::list_as(Api::V3, db, caller).await

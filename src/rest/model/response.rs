@@ -281,9 +281,13 @@ impl PaymentsWithDebtorInfoModelResponse {
 pub struct PageInfo {
     pub page: i64,
     pub limit: i64,
-    /// Total number of positions matching the filter (GPD counts only this page).
+    /// Positions matching the filter, counted up to 1,000 (GPD counts only this page).
     pub items_found: i64,
     pub total_pages: i64,
+    /// Present and true when more than 1,000 positions match: `items_found` and `total_pages`
+    /// are then lower bounds; page on with `after` (extension).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub items_found_capped: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

@@ -7,7 +7,7 @@ use super::rw::load_positions;
 use super::scope::Reach;
 use super::status::StatusSql;
 use super::Backend;
-use crate::domain::{Position, PositionStatus};
+use crate::domain::{DomainError, Position, PositionStatus};
 use crate::store::schema::{payment_options as po, payment_positions as pp};
 use crate::store::{DbConnection, StoreError};
 
@@ -18,6 +18,10 @@ pub enum OrderBy {
     Status,
     CompanyName,
 }
+
+/// A list counts at most this many matching positions: beyond it `items_found` says "at least
+/// this many", so that every page costs an index range read however many positions match.
+pub const COUNT_LIMIT: i64 = 200;
 
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {
@@ -31,32 +35,73 @@ pub struct ListFilter {
     pub ascending: bool,
     pub page: i64,
     pub limit: i64,
+    /// Keyset paging: the IUPD of the last position of the previous page (then `page` is 0).
+    pub after: Option<String>,
 }
 
 pub struct Page {
     pub positions: Vec<Position>,
+    /// Matching positions, counted up to [`COUNT_LIMIT`].
     pub total: i64,
+    /// More than [`COUNT_LIMIT`] positions match: `total` is a lower bound.
+    pub total_capped: bool,
 }
 
 type BoxedPositions<'a> = pp::BoxedQuery<'a, Backend>;
 
+/// How the due-date condition is applied to the positions.
+#[derive(Clone, Copy)]
+enum Due {
+    /// Not at all (the caller restricts the ids itself).
+    Skip,
+    /// `id IN (options due ...)`: driven from the options' due-date index (counting).
+    In,
+    /// A probe of each position's options, read in the order of the page (many matches).
+    Exists,
+}
+
 /// Positions of `org` matching the filter. The status filter uses the read-time status, so a
 /// PUBLISHED position past its validity date is listed as VALID even before the batch runs.
-fn filtered<'a>(reach: Reach<'a>, f: &ListFilter, now: NaiveDateTime) -> BoxedPositions<'a> {
+/// Without `by_org` the caller restricts the ids to the institution's own.
+fn filtered<'a>(
+    reach: Reach<'a>,
+    f: &ListFilter,
+    now: NaiveDateTime,
+    due: Due,
+    by_org: bool,
+) -> BoxedPositions<'a> {
     let org = reach.org;
-    let mut q = pp::table
-        .filter(pp::organization_fiscal_code.eq(org.as_str()))
-        .into_boxed();
+    let mut q = pp::table.into_boxed();
+    if by_org {
+        q = q.filter(pp::organization_fiscal_code.eq(org.as_str()));
+    }
     if let Some(inside) = reach.sql_condition() {
         q = q.filter(inside);
     }
     if let Some((from, to)) = f.due_date {
-        let with_due = po::table
-            .filter(po::organization_fiscal_code.eq(org.as_str()))
-            .filter(po::due_date.ge(from))
-            .filter(po::due_date.le(to))
-            .select(po::payment_position_id);
-        q = q.filter(pp::id.eq_any(with_due));
+        q = match due {
+            Due::Skip => q,
+            Due::In => q.filter(
+                pp::id.eq_any(
+                    po::table
+                        .filter(po::organization_fiscal_code.eq(org.as_str()))
+                        .filter(po::due_date.ge(from))
+                        .filter(po::due_date.le(to))
+                        .select(po::payment_position_id),
+                ),
+            ),
+            // A count rather than EXISTS: MariaDB turns EXISTS into a semi-join that reads every
+            // option of the institution before the first row of the page.
+            Due::Exists => q.filter(
+                po::table
+                    .filter(po::payment_position_id.eq(pp::id))
+                    .filter(po::due_date.ge(from))
+                    .filter(po::due_date.le(to))
+                    .count()
+                    .single_value()
+                    .gt(0),
+            ),
+        };
     }
     if let Some((from, to)) = f.payment_date {
         q = q
@@ -77,6 +122,55 @@ fn filtered<'a>(reach: Reach<'a>, f: &ListFilter, now: NaiveDateTime) -> BoxedPo
     q
 }
 
+/// Up to `limit` ids of matching positions, in no particular order. With a due-date filter they
+/// are found from the options' `(institution, due date)` index, a chunk at a time, then checked
+/// against the rest of the filter by primary key: no read of positions outside the window.
+fn matching_ids(
+    conn: &mut DbConnection,
+    reach: Reach,
+    f: &ListFilter,
+    now: NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<i64>, StoreError> {
+    let Some((from, to)) = f.due_date else {
+        return Ok(filtered(reach, f, now, Due::Skip, true)
+            .select(pp::id)
+            .limit(limit)
+            .load(conn)?);
+    };
+    let chunk = limit + limit / 10;
+    let mut seen = std::collections::HashSet::new();
+    let mut found = Vec::new();
+    for round in 0.. {
+        let options: Vec<i64> = po::table
+            .filter(po::organization_fiscal_code.eq(reach.org.as_str()))
+            .filter(po::due_date.ge(from))
+            .filter(po::due_date.le(to))
+            .select(po::payment_position_id)
+            .order((po::due_date.asc(), po::payment_position_id.asc()))
+            .offset(round * chunk)
+            .limit(chunk)
+            .load(conn)?;
+        let candidates: Vec<i64> = options
+            .iter()
+            .copied()
+            .filter(|id| seen.insert(*id))
+            .collect();
+        if !candidates.is_empty() {
+            let passed: Vec<i64> = filtered(reach, f, now, Due::Skip, false)
+                .filter(pp::id.eq_any(candidates))
+                .select(pp::id)
+                .load(conn)?;
+            found.extend(passed);
+        }
+        if found.len() as i64 >= limit || (options.len() as i64) < chunk {
+            break;
+        }
+    }
+    found.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    Ok(found)
+}
+
 /// How many positions the caller reaches match the filter (its paging is ignored).
 pub fn count<'a>(
     conn: &mut DbConnection,
@@ -84,10 +178,90 @@ pub fn count<'a>(
     f: &ListFilter,
     now: NaiveDateTime,
 ) -> Result<i64, StoreError> {
-    Ok(filtered(reach.into(), f, now).count().get_result(conn)?)
+    Ok(filtered(reach.into(), f, now, Due::In, true)
+        .count()
+        .get_result(conn)?)
+}
+
+/// The sort key of the position named by `after`, for keyset paging.
+struct Anchor {
+    id: i64,
+    inserted_date: NaiveDateTime,
+    iupd: String,
+    status: String,
+    company_name: String,
+}
+
+fn anchor(conn: &mut DbConnection, reach: Reach, iupd: &str) -> Result<Anchor, StoreError> {
+    let mut q = pp::table
+        .filter(pp::organization_fiscal_code.eq(reach.org.as_str()))
+        .filter(pp::iupd.eq(iupd))
+        .into_boxed();
+    if let Some(inside) = reach.sql_condition() {
+        q = q.filter(inside);
+    }
+    let row: Option<(i64, NaiveDateTime, String, String, String)> = q
+        .select((
+            pp::id,
+            pp::inserted_date,
+            pp::iupd,
+            pp::status,
+            pp::company_name,
+        ))
+        .first(conn)
+        .optional()?;
+    let (id, inserted_date, iupd, status, company_name) = row.ok_or_else(|| {
+        DomainError::invalid(
+            "after",
+            format!("no debt position '{iupd}' of organization {}", reach.org),
+        )
+    })?;
+    Ok(Anchor {
+        id,
+        inserted_date,
+        iupd,
+        status,
+        company_name,
+    })
+}
+
+/// Orders `q` and keeps what comes after `anchor` in that order.
+fn ordered<'a>(
+    q: BoxedPositions<'a>,
+    order: OrderBy,
+    ascending: bool,
+    anchor: Option<Anchor>,
+) -> BoxedPositions<'a> {
+    macro_rules! keyset {
+        ($q:expr, $col:expr, $value:expr, $id:expr) => {
+            match ($value, ascending) {
+                (None, true) => $q.order(($col.asc(), pp::id.asc())),
+                (None, false) => $q.order(($col.desc(), pp::id.desc())),
+                (Some(v), true) => $q
+                    .filter($col.gt(v.clone()).or($col.eq(v).and(pp::id.gt($id))))
+                    .order(($col.asc(), pp::id.asc())),
+                (Some(v), false) => $q
+                    .filter($col.lt(v.clone()).or($col.eq(v).and(pp::id.lt($id))))
+                    .order(($col.desc(), pp::id.desc())),
+            }
+        };
+    }
+    let id = anchor.as_ref().map_or(0, |a| a.id);
+    match order {
+        OrderBy::InsertedDate => {
+            keyset!(q, pp::inserted_date, anchor.map(|a| a.inserted_date), id)
+        }
+        OrderBy::Iupd => keyset!(q, pp::iupd, anchor.map(|a| a.iupd), id),
+        OrderBy::Status => keyset!(q, pp::status, anchor.map(|a| a.status), id),
+        OrderBy::CompanyName => keyset!(q, pp::company_name, anchor.map(|a| a.company_name), id),
+    }
 }
 
 /// The positions the caller reaches (outside its scope they are neither listed nor counted).
+///
+/// Counting stops after [`COUNT_LIMIT`] matches. When fewer match, the page is sorted from their
+/// ids; when more match, the page is read in its order from the institution's index for that
+/// order, each position checked against the filter, so the read stops with the page.
 pub fn list<'a>(
     conn: &mut DbConnection,
     reach: impl Into<Reach<'a>>,
@@ -95,19 +269,26 @@ pub fn list<'a>(
     now: NaiveDateTime,
 ) -> Result<Page, StoreError> {
     let reach = reach.into();
-    let total = count(conn, reach, f, now)?;
-    let mut q = filtered(reach, f, now);
-    q = match (f.order_by.unwrap_or(OrderBy::InsertedDate), f.ascending) {
-        (OrderBy::InsertedDate, true) => q.order((pp::inserted_date.asc(), pp::id.asc())),
-        (OrderBy::InsertedDate, false) => q.order((pp::inserted_date.desc(), pp::id.desc())),
-        (OrderBy::Iupd, true) => q.order(pp::iupd.asc()),
-        (OrderBy::Iupd, false) => q.order(pp::iupd.desc()),
-        (OrderBy::Status, true) => q.order((pp::status.asc(), pp::id.asc())),
-        (OrderBy::Status, false) => q.order((pp::status.desc(), pp::id.desc())),
-        (OrderBy::CompanyName, true) => q.order((pp::company_name.asc(), pp::id.asc())),
-        (OrderBy::CompanyName, false) => q.order((pp::company_name.desc(), pp::id.desc())),
+    let matching = matching_ids(conn, reach, f, now, COUNT_LIMIT + 1)?;
+    let total_capped = matching.len() as i64 > COUNT_LIMIT;
+    let total = (matching.len() as i64).min(COUNT_LIMIT);
+    let anchor = match &f.after {
+        Some(iupd) => Some(anchor(conn, reach, iupd)?),
+        None => None,
     };
-    let ids: Vec<i64> = q
+    let order = f.order_by.unwrap_or(OrderBy::InsertedDate);
+    let q = if total_capped {
+        filtered(reach, f, now, Due::Exists, true)
+    } else if matching.is_empty() {
+        return Ok(Page {
+            positions: Vec::new(),
+            total,
+            total_capped,
+        });
+    } else {
+        pp::table.filter(pp::id.eq_any(matching)).into_boxed()
+    };
+    let ids: Vec<i64> = ordered(q, order, f.ascending, anchor)
         .select(pp::id)
         .offset(f.page * f.limit)
         .limit(f.limit)
@@ -115,5 +296,6 @@ pub fn list<'a>(
     Ok(Page {
         positions: load_positions(conn, &ids)?,
         total,
+        total_capped,
     })
 }
