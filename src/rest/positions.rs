@@ -273,7 +273,7 @@ pub(super) async fn get_as(
     let iupd = iupd.clone();
     let org = caller.scoped();
     let position = db
-        .read(move |c| store::get_by_iupd(c, &org, iupd.as_str()))
+        .run(move |c| store::get_by_iupd(c, &org, iupd.as_str()))
         .await?;
     api.read(&position, caller.now)
 }
@@ -450,7 +450,7 @@ pub(super) async fn list_as(
     let filter = caller.params.0.to_filter(api)?;
     let (org, now) = (caller.scoped(), caller.now);
     let (limit, page) = (filter.limit, filter.page);
-    let result = db.read(move |c| store::list(c, &org, &filter, now)).await?;
+    let result = db.run(move |c| store::list(c, &org, &filter, now)).await?;
     let page_info = PageInfo {
         page,
         limit,
@@ -525,9 +525,7 @@ pub async fn replace_iban(
 pub async fn get_by_iuv(db: web::Data<Db>, caller: Caller<OptionKey>) -> ApiResult<HttpResponse> {
     let iuv = caller.params.0.clone();
     let org = caller.scoped();
-    let position = db
-        .read(move |c| store::get_by_option(c, &org, &iuv))
-        .await?;
+    let position = db.run(move |c| store::get_by_option(c, &org, &iuv)).await?;
     Api::V1.read(&position, caller.now)
 }
 
@@ -538,9 +536,7 @@ pub async fn get_by_iuv(db: web::Data<Db>, caller: Caller<OptionKey>) -> ApiResu
 pub async fn get_option(db: web::Data<Db>, caller: Caller<OptionKey>) -> ApiResult<HttpResponse> {
     let (org, now, OptionKey(nav)) = caller.into_parts();
     let key = nav.clone();
-    let position = db
-        .read(move |c| store::get_by_option(c, &org, &key))
-        .await?;
+    let position = db.run(move |c| store::get_by_option(c, &org, &key)).await?;
     let index = position.visible_option(&nav, now)?;
     let status = position.status_for_option(index, now);
     Ok(

@@ -189,14 +189,6 @@ pub async fn pa_for_node(
             )
             .await
         }
-        SoapRequest::VerifyPaymentNotice(_)
-        | SoapRequest::GetPayment(_)
-        | SoapRequest::GetPaymentV2(_) => {
-            db.read_with_timeout(config.db_timeout, move |c| {
-                ops::execute(c, &parsed, callers.as_deref(), now)
-            })
-            .await
-        }
         _ => {
             db.run_with_timeout(config.db_timeout, move |c| {
                 ops::execute(c, &parsed, callers.as_deref(), now)

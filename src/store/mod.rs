@@ -287,46 +287,14 @@ pub struct Db {
     pool: DbPool,
     backend: &'static str,
     callers: std::sync::Arc<stations::CallerCache>,
-    /// SQLite: where [`Db::read`] opens each worker thread's own read-only connection.
-    local_reads: Option<(u64, std::sync::Arc<DatabaseUrl>)>,
 }
 
 impl Db {
     pub fn new(pool: DbPool, url: &DatabaseUrl) -> Self {
-        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-        let local_reads = matches!(url, DatabaseUrl::Sqlite(_)).then(|| {
-            let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            (id, std::sync::Arc::new(url.clone()))
-        });
         Self {
             pool,
             backend: url.backend_name(),
             callers: Default::default(),
-            local_reads,
-        }
-    }
-
-    /// [`Db::read_with_timeout`] with the pool's checkout timeout.
-    pub async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
-    where
-        F: FnOnce(&mut DbConnection) -> Result<T, StoreError> + Send + 'static,
-        T: Send + 'static,
-    {
-        self.read_with_timeout(self.pool.connection_timeout(), f)
-            .await
-    }
-
-    /// Runs a read-only `f`. On SQLite it runs in place, on the calling thread's own read-only
-    /// connection: a point read takes microseconds, less than the hop to the blocking pool and
-    /// back. On MySQL it is [`Db::run_with_timeout`].
-    pub async fn read_with_timeout<T, F>(&self, timeout: Duration, f: F) -> Result<T, StoreError>
-    where
-        F: FnOnce(&mut DbConnection) -> Result<T, StoreError> + Send + 'static,
-        T: Send + 'static,
-    {
-        match &self.local_reads {
-            Some((id, url)) => local_read(*id, url, f),
-            None => self.run_with_timeout(timeout, f).await,
         }
     }
 
@@ -367,41 +335,6 @@ impl Db {
         .await
         .map_err(|e| StoreError::Unavailable(format!("database task failed: {e}")))?
     }
-}
-
-/// Read-only SQLite connections of this thread, by [`Db`] (a process may open several databases).
-const LOCAL_READERS: usize = 4;
-thread_local! {
-    static READERS: std::cell::RefCell<Vec<(u64, DbConnection)>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-fn local_read<T>(
-    id: u64,
-    url: &DatabaseUrl,
-    f: impl FnOnce(&mut DbConnection) -> Result<T, StoreError>,
-) -> Result<T, StoreError> {
-    READERS.with(|cell| {
-        let mut readers = cell.borrow_mut();
-        let at = match readers.iter().position(|(of, _)| *of == id) {
-            Some(at) => at,
-            None => {
-                let mut conn = url
-                    .establish()
-                    .map_err(|e| StoreError::Unavailable(url.open_error(&e)))?;
-                conn.batch_execute("PRAGMA query_only = 1")?;
-                if readers.len() == LOCAL_READERS {
-                    readers.remove(0);
-                }
-                readers.push((id, conn));
-                readers.len() - 1
-            }
-        };
-        let result = f(&mut readers[at].1);
-        if matches!(result, Err(StoreError::Database(_))) {
-            readers.remove(at);
-        }
-        result
-    })
 }
 
 /// A connection from the pool; one idle long enough to have been closed by the server is pinged
