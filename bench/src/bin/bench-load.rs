@@ -137,32 +137,6 @@ struct Args {
     mysql_status: Option<String>,
 }
 
-/// CPU time (user + system) a process has used, from /proc (clock ticks are 1/100 s on Linux).
-fn cpu_seconds(pid: &str) -> Option<f64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-    Some(ticks as f64 / 100.0)
-}
-
-/// Statements received by a MariaDB/MySQL server so far.
-fn mysql_questions(server: &str) -> Option<u64> {
-    use diesel::{Connection, RunQueryDsl};
-    #[derive(diesel::QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        v: String,
-    }
-    let url = format!("{}/information_schema", server.trim_end_matches('/'));
-    let mut conn = diesel::MysqlConnection::establish(&url).ok()?;
-    let rows: Vec<Row> = diesel::sql_query(
-        "SELECT VARIABLE_VALUE AS v FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'QUESTIONS'",
-    )
-        .load(&mut conn)
-        .ok()?;
-    rows.first()?.v.parse().ok()
-}
-
 /// What counts as a success.
 #[derive(Clone, Copy)]
 enum Expect {
@@ -798,9 +772,12 @@ fn main() {
         .cpu
         .iter()
         .filter_map(|c| c.split_once('='))
-        .map(|(name, pid)| (name.to_owned(), pid.to_owned(), cpu_seconds(pid)))
+        .map(|(name, pid)| (name.to_owned(), pid.to_owned(), gpd_bench::cpu_seconds(pid)))
         .collect();
-    let questions_before = args.mysql_status.as_deref().and_then(mysql_questions);
+    let questions_before = args
+        .mysql_status
+        .as_deref()
+        .and_then(gpd_bench::mysql_questions);
     let stats = runtime.block_on(async {
         let mut handles = Vec::new();
         let mut pacer_thread = None;
@@ -839,13 +816,15 @@ fn main() {
     let per_request = |total: f64| (stats.sent > 0).then(|| total / stats.sent as f64);
     let mut cpu = serde_json::Map::new();
     for (name, pid, before) in &cpu_before {
-        if let (Some(before), Some(after)) = (before, cpu_seconds(pid)) {
+        if let (Some(before), Some(after)) = (before, gpd_bench::cpu_seconds(pid)) {
             cpu.insert(name.clone(), json!(per_request((after - before) * 1e6)));
         }
     }
     let questions = match (
         questions_before,
-        args.mysql_status.as_deref().and_then(mysql_questions),
+        args.mysql_status
+            .as_deref()
+            .and_then(gpd_bench::mysql_questions),
     ) {
         // Less the two reads of the counter.
         (Some(before), Some(after)) => per_request(after.saturating_sub(before + 1) as f64),
