@@ -32,6 +32,8 @@ const ELEMENTS: &[&str] = &[
 
 fn main() {
     println!("cargo:rerun-if-changed=xsd");
+    // embed_migrations! reads these at compile time; a new migration must rebuild the crate.
+    println!("cargo:rerun-if-changed=migrations");
     println!("cargo:rerun-if-changed=build.rs");
 
     let manifest_dir =
