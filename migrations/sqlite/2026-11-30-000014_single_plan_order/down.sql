@@ -1,0 +1,1 @@
+DROP INDEX idx_pp_org_single_inserted;
