@@ -251,7 +251,14 @@ fn ordered<'a>(
         OrderBy::InsertedDate => {
             keyset!(q, pp::inserted_date, anchor.map(|a| a.inserted_date), id)
         }
-        OrderBy::Iupd => keyset!(q, pp::iupd, anchor.map(|a| a.iupd), id),
+        // IUPDs are unique per institution: no tie to break, and MariaDB sorts the whole
+        // institution (filesort) when `id` follows the unique index's only column.
+        OrderBy::Iupd => match (anchor.map(|a| a.iupd), ascending) {
+            (None, true) => q.order(pp::iupd.asc()),
+            (None, false) => q.order(pp::iupd.desc()),
+            (Some(v), true) => q.filter(pp::iupd.gt(v)).order(pp::iupd.asc()),
+            (Some(v), false) => q.filter(pp::iupd.lt(v)).order(pp::iupd.desc()),
+        },
         OrderBy::Status => keyset!(q, pp::status, anchor.map(|a| a.status), id),
         OrderBy::CompanyName => keyset!(q, pp::company_name, anchor.map(|a| a.company_name), id),
     }
