@@ -880,9 +880,132 @@ async fn list_count_is_capped_and_keyset_pages_through_everything(app: TestApp) 
     );
 }
 
+/// A capped due-date window of a few days in insertion order is merged from per-day streams: newer
+/// positions due elsewhere are skipped, positions due on several days of the window come once.
+async fn week_window_in_insertion_order_skips_newer_positions_due_elsewhere(app: TestApp) {
+    const MATCHING: u64 = 260;
+    const NEWER: u64 = 60;
+    let day = |i: u64| format!("2030-03-{:02}T{:02}:00:00", 1 + i % 7, i % 24);
+    let bodies: Vec<Value> = (0..MATCHING + NEWER)
+        .map(|i| {
+            let mut body = position(&format!("W-{i:03}"), &iuv(3000 + 10 * i));
+            if i >= MATCHING {
+                body["paymentOption"][0]["dueDate"] = json!("2030-09-15T10:00:00");
+            } else if i % 10 == 0 {
+                // A single option and a plan of two installments, three days of the window.
+                let mut rate1 = option(&iuv(3001 + 10 * i), 600, &day(i + 1));
+                let mut rate2 = option(&iuv(3002 + 10 * i), 630, &day(i + 2));
+                rate1["isPartialPayment"] = json!(true);
+                rate2["isPartialPayment"] = json!(true);
+                rate1["transfer"][0]["amount"] = json!(400);
+                rate2["transfer"][0]["amount"] = json!(430);
+                body["paymentOption"] =
+                    json!([option(&iuv(3000 + 10 * i), 1230, &day(i)), rate1, rate2]);
+            } else {
+                body["paymentOption"][0]["dueDate"] = json!(day(i));
+            }
+            body
+        })
+        .collect();
+    for chunk in bodies.chunks(70) {
+        let reply = app
+            .post(
+                &path("debtpositions/bulk"),
+                Some(&json!({ "paymentPositions": chunk })),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+    }
+    // W-005 moves out of the window, the newer W-270 into it: the streams follow updates.
+    for (iupd, n, due) in [
+        ("W-005", 5, "2030-10-01T10:00:00"),
+        ("W-270", 270, "2030-03-04T08:00:00"),
+    ] {
+        let mut body = position(iupd, &iuv(3000 + 10 * n));
+        body["paymentOption"][0]["dueDate"] = json!(due);
+        let reply = app
+            .put(&path(&format!("debtpositions/{iupd}")), &body)
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+    }
+    let mut expected: Vec<String> = (0..MATCHING)
+        .filter(|&i| i != 5)
+        .chain([270])
+        .map(|i| format!("W-{i:03}"))
+        .collect();
+    expected.sort_by_key(|iupd| std::cmp::Reverse(iupd.clone()));
+    let window = "due_date_from=2030-03-01&due_date_to=2030-03-07";
+    let iupds = |page: &Value| -> Vec<String> {
+        page["payment_position_list"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["iupd"].as_str().unwrap().to_owned())
+            .collect()
+    };
+
+    let first = app
+        .get(&path(&format!("debtpositions?limit=20&{window}")))
+        .await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert_eq!(
+        first.body["page_info"],
+        json!({"page": 0, "limit": 20, "items_found": 200, "total_pages": 10, "items_found_capped": true})
+    );
+    assert_eq!(iupds(&first.body), expected[..20]);
+    let fourth = app
+        .get(&path(&format!("debtpositions?limit=20&page=3&{window}")))
+        .await;
+    assert_eq!(iupds(&fourth.body), expected[60..80]);
+    let oldest = app
+        .get(&path(&format!(
+            "debtpositions?limit=15&ordering=ASC&{window}"
+        )))
+        .await;
+    let mut ascending = expected.clone();
+    ascending.reverse();
+    assert_eq!(iupds(&oldest.body), ascending[..15]);
+
+    // Keyset paging through the whole window, both directions.
+    for (ordering, order) in [("DESC", &expected), ("ASC", &ascending)] {
+        let mut seen: Vec<String> = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let page = app
+                .get(&path(&format!(
+                    "debtpositions?limit=37&ordering={ordering}&{window}{cursor}"
+                )))
+                .await;
+            assert_eq!(page.status, 200, "{}", page.body);
+            let names = iupds(&page.body);
+            let Some(last) = names.last() else { break };
+            cursor = format!("&after={last}");
+            seen.extend(names);
+        }
+        assert_eq!(&seen, order, "{ordering}");
+    }
+
+    // The newest 45 published: a DRAFT page is found below them, the streams read deeper.
+    for iupd in &expected[..45] {
+        let reply = app
+            .post(&path(&format!("debtpositions/{iupd}/publish")), None)
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+    }
+    let drafts = app
+        .get(&path(&format!(
+            "debtpositions?limit=5&status=DRAFT&{window}"
+        )))
+        .await;
+    assert_eq!(drafts.status, 200, "{}", drafts.body);
+    assert_eq!(drafts.body["page_info"]["items_found_capped"], true);
+    assert_eq!(iupds(&drafts.body), expected[45..50]);
+}
+
 both_backends!(
     bulk_create_is_all_or_nothing,
     list_count_is_capped_and_keyset_pages_through_everything,
+    week_window_in_insertion_order_skips_newer_positions_due_elsewhere,
     notification_fee_goes_to_the_primary_transfer,
     create_echoes_every_field,
     request_id_is_echoed,

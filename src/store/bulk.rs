@@ -61,7 +61,7 @@ fn insert_chunk(c: &mut DbConnection, chunk: &[Position]) -> Result<Vec<i64>, St
     for part in options.chunks(ROWS_PER_STATEMENT) {
         let rows: Vec<OptionRecord> = part
             .iter()
-            .map(|(id, p, o)| OptionRecord::from_domain(*id, &p.organization_fiscal_code, o))
+            .map(|(id, p, o)| OptionRecord::from_domain(*id, p, o))
             .collect::<Result<_, _>>()?;
         insert_rows!(c, po::table, &rows);
         let keys: Vec<(&str, &str)> = part

@@ -1,6 +1,6 @@
 //! Rows as stored, and their conversion to and from the domain aggregate.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::{payment_options, payment_positions, transfers};
@@ -168,6 +168,9 @@ pub struct OptionRecord {
     pub option_description: Option<String>,
     /// A v3 payment option's own debtor, as JSON.
     pub debtor: Option<String>,
+    /// The day of `due_date` and its position's `inserted_date`: the list's per-day streams.
+    pub due_day: NaiveDate,
+    pub position_inserted_date: NaiveDateTime,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -254,12 +257,12 @@ impl PositionRecord {
 impl OptionRecord {
     pub fn from_domain(
         position_id: i64,
-        org: &OrgFiscalCode,
+        position: &Position,
         o: &PaymentOption,
     ) -> Result<Self, StoreError> {
         Ok(OptionRecord {
             payment_position_id: position_id,
-            organization_fiscal_code: org.to_string(),
+            organization_fiscal_code: position.organization_fiscal_code.to_string(),
             iuv: o.iuv.to_string(),
             nav: o.nav.to_string(),
             payment_plan_id: o.plan_id.clone(),
@@ -287,6 +290,8 @@ impl OptionRecord {
             last_updated_date_notification_fee: o.last_updated_date_notification_fee,
             option_description: text(&o.option_description),
             debtor: o.debtor.as_ref().map(debtor_json).transpose()?,
+            due_day: o.due_date.date(),
+            position_inserted_date: position.inserted_date,
         })
     }
 }

@@ -124,6 +124,8 @@ diesel::table! {
         last_updated_date_notification_fee -> Nullable<Timestamp>,
         option_description -> Nullable<Text>,
         debtor -> Nullable<Text>,
+        due_day -> Date,
+        position_inserted_date -> Timestamp,
     }
 }
 

@@ -1,6 +1,6 @@
 //! The institution's positions, filtered by due date, payment date and read-time status, paged.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use diesel::prelude::*;
 
 use super::rw::load_positions;
@@ -18,6 +18,10 @@ pub enum OrderBy {
     Status,
     CompanyName,
 }
+
+/// A due-date window of at most this many days, listed in insertion order with more matches than
+/// [`COUNT_LIMIT`], is read as one index stream per day, merged.
+pub const MAX_STREAM_DAYS: i64 = 31;
 
 /// A list counts at most this many matching positions: beyond it `items_found` says "at least
 /// this many", so that every page costs an index range read however many positions match.
@@ -225,6 +229,154 @@ fn anchor(conn: &mut DbConnection, reach: Reach, iupd: &str) -> Result<Anchor, S
     })
 }
 
+/// A position's place in insertion order, as the options' per-day index holds it.
+type StreamKey = (NaiveDateTime, i64);
+
+fn precedes(a: StreamKey, b: StreamKey, ascending: bool) -> bool {
+    if ascending {
+        a < b
+    } else {
+        a > b
+    }
+}
+
+/// Up to `n` positions with an option due on `day`, in insertion order, after `start` (excluded).
+fn day_stream(
+    conn: &mut DbConnection,
+    org: &str,
+    day: NaiveDate,
+    start: Option<StreamKey>,
+    ascending: bool,
+    n: i64,
+) -> Result<Vec<StreamKey>, StoreError> {
+    let of_day = po::table
+        .filter(po::organization_fiscal_code.eq(org))
+        .filter(po::due_day.eq(day))
+        .select((po::position_inserted_date, po::payment_position_id));
+    let asc = (
+        po::position_inserted_date.asc(),
+        po::payment_position_id.asc(),
+    );
+    let desc = (
+        po::position_inserted_date.desc(),
+        po::payment_position_id.desc(),
+    );
+    let rows = match (start, ascending) {
+        (None, true) => of_day.order(asc).limit(n).load(conn)?,
+        (None, false) => of_day.order(desc).limit(n).load(conn)?,
+        (Some((inserted, id)), true) => of_day
+            .filter(po::position_inserted_date.ge(inserted))
+            .filter(
+                po::position_inserted_date
+                    .gt(inserted)
+                    .or(po::payment_position_id.gt(id)),
+            )
+            .order(asc)
+            .limit(n)
+            .load(conn)?,
+        (Some((inserted, id)), false) => of_day
+            .filter(po::position_inserted_date.le(inserted))
+            .filter(
+                po::position_inserted_date
+                    .lt(inserted)
+                    .or(po::payment_position_id.lt(id)),
+            )
+            .order(desc)
+            .limit(n)
+            .load(conn)?,
+    };
+    Ok(rows)
+}
+
+/// The window's days, when the page in insertion order can be read from per-day streams.
+fn stream_days(f: &ListFilter) -> Option<Vec<NaiveDate>> {
+    let (from, to) = f.due_date?;
+    let span = (to.date() - from.date()).num_days() + 1;
+    if !(1..=MAX_STREAM_DAYS).contains(&span) {
+        return None;
+    }
+    Some(
+        from.date()
+            .iter_days()
+            .take_while(|day| *day <= to.date())
+            .collect(),
+    )
+}
+
+/// The page's ids in insertion order, merged from one index stream per day of the due-date
+/// window: only positions falling due in the window are read, however many newer ones do not.
+/// Each stream is read `n` deep; the merge is exact up to the earliest last key of a stream cut
+/// short, and the read goes four times deeper while the checked matches do not fill the page.
+fn page_from_day_streams(
+    conn: &mut DbConnection,
+    reach: Reach,
+    f: &ListFilter,
+    now: NaiveDateTime,
+    days: &[NaiveDate],
+    anchor: Option<&Anchor>,
+) -> Result<Vec<i64>, StoreError> {
+    let Some((from, to)) = f.due_date else {
+        return Ok(Vec::new());
+    };
+    let last_instant = NaiveTime::from_hms_micro_opt(23, 59, 59, 999_999).unwrap_or(NaiveTime::MIN);
+    let whole_days = from.time() == NaiveTime::MIN && to.time() >= last_instant;
+    let due = if whole_days { Due::Skip } else { Due::Exists };
+    let needs_check = !whole_days
+        || !f.status.is_empty()
+        || f.payment_date.is_some()
+        || f.single_plan_only
+        || reach.sql_condition().is_some();
+    let ascending = f.ascending;
+    let start: Option<StreamKey> = anchor.map(|a| (a.inserted_date, a.id));
+    let offset = usize::try_from(f.page * f.limit).unwrap_or(usize::MAX);
+    let need = offset.saturating_add(usize::try_from(f.limit).unwrap_or(0));
+    let mut depth = i64::try_from(need).unwrap_or(i64::MAX).max(1);
+    loop {
+        let mut keys: Vec<StreamKey> = Vec::new();
+        let mut cut: Option<StreamKey> = None;
+        for day in days {
+            let rows = day_stream(conn, reach.org.as_str(), *day, start, ascending, depth)?;
+            if rows.len() as i64 == depth {
+                if let Some(&last) = rows.last() {
+                    cut = Some(match cut {
+                        Some(c) if precedes(c, last, ascending) => c,
+                        _ => last,
+                    });
+                }
+            }
+            keys.extend(rows);
+        }
+        keys.sort_by(|a, b| if ascending { a.cmp(b) } else { b.cmp(a) });
+        keys.dedup();
+        if let Some(c) = cut {
+            keys.retain(|k| !precedes(c, *k, ascending));
+        }
+        let mut found: Vec<i64> = Vec::with_capacity(need);
+        for chunk in keys.chunks(need.max(64)) {
+            let ids: Vec<i64> = chunk.iter().map(|k| k.1).collect();
+            if needs_check {
+                let passed: std::collections::HashSet<i64> = filtered(reach, f, now, due, false)
+                    .filter(pp::id.eq_any(&ids))
+                    .select(pp::id)
+                    .load::<i64>(conn)?
+                    .into_iter()
+                    .collect();
+                found.extend(ids.into_iter().filter(|id| passed.contains(id)));
+            } else {
+                found.extend(ids);
+            }
+            if found.len() >= need {
+                break;
+            }
+        }
+        if found.len() >= need || cut.is_none() {
+            found.truncate(need);
+            return Ok(found.split_off(offset.min(found.len())));
+        }
+        depth = depth.saturating_mul(4);
+    }
+}
+
 /// Orders `q` and keeps what comes after `anchor` in that order.
 fn ordered<'a>(
     q: BoxedPositions<'a>,
@@ -267,8 +419,10 @@ fn ordered<'a>(
 /// The positions the caller reaches (outside its scope they are neither listed nor counted).
 ///
 /// Counting stops after [`COUNT_LIMIT`] matches. When fewer match, the page is sorted from their
-/// ids; when more match, the page is read in its order from the institution's index for that
-/// order, each position checked against the filter, so the read stops with the page.
+/// ids. When more match, a due-date window of up to [`MAX_STREAM_DAYS`] days in insertion order
+/// is merged from per-day streams of the options' index; any other page is read in its order from
+/// the institution's index for that order, each position checked against the filter, so the read
+/// stops with the page.
 pub fn list<'a>(
     conn: &mut DbConnection,
     reach: impl Into<Reach<'a>>,
@@ -284,6 +438,16 @@ pub fn list<'a>(
         None => None,
     };
     let order = f.order_by.unwrap_or(OrderBy::InsertedDate);
+    if total_capped && order == OrderBy::InsertedDate {
+        if let Some(days) = stream_days(f) {
+            let ids = page_from_day_streams(conn, reach, f, now, &days, anchor.as_ref())?;
+            return Ok(Page {
+                positions: load_positions(conn, &ids)?,
+                total,
+                total_capped,
+            });
+        }
+    }
     let q = if total_capped {
         filtered(reach, f, now, Due::Exists, true)
     } else if matching.is_empty() {

@@ -252,11 +252,10 @@ fn insert_children(
     position_id: i64,
     position: &Position,
 ) -> Result<(), StoreError> {
-    let org = &position.organization_fiscal_code;
     let options: Vec<OptionRecord> = position
         .options
         .iter()
-        .map(|o| OptionRecord::from_domain(position_id, org, o))
+        .map(|o| OptionRecord::from_domain(position_id, position, o))
         .collect::<Result<_, _>>()?;
     insert_rows!(conn, po::table, &options);
     let ids: Vec<(i64, String)> = po::table
@@ -434,11 +433,7 @@ fn update_option(
         .map(|(_, id)| *id)
         .ok_or_else(|| StoreError::Corrupt(format!("option {} not loaded", option.iuv)))?;
     diesel::update(po::table.filter(po::id.eq(option_id)))
-        .set(&OptionRecord::from_domain(
-            position_id,
-            &position.organization_fiscal_code,
-            option,
-        )?)
+        .set(&OptionRecord::from_domain(position_id, position, option)?)
         .execute(conn)?;
     for transfer in &option.transfers {
         let unchanged = before

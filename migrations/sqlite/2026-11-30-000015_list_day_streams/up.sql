@@ -1,0 +1,9 @@
+-- A list filtered by due date, in its default order, reads one index stream per day of the window
+-- (each already in the position's insertion order) and merges them: no probe of positions that
+-- fall due outside the window.
+ALTER TABLE payment_options ADD COLUMN due_day DATE NOT NULL DEFAULT '1970-01-01';
+ALTER TABLE payment_options ADD COLUMN position_inserted_date TIMESTAMP NOT NULL DEFAULT '1970-01-01 00:00:00';
+UPDATE payment_options SET
+    due_day = date(due_date),
+    position_inserted_date = (SELECT p.inserted_date FROM payment_positions p WHERE p.id = payment_options.payment_position_id);
+CREATE INDEX idx_po_org_day_inserted ON payment_options (organization_fiscal_code, due_day, position_inserted_date, payment_position_id);
