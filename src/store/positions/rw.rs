@@ -19,20 +19,22 @@ pub(super) fn load_positions(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let rows: Vec<JoinedRow> = pp::table
-        .inner_join(po::table.on(po::payment_position_id.eq(pp::id)))
-        .left_join(tr::table.on(tr::payment_option_id.eq(po::id)))
+    // Three reads rather than one join: a page's joined rows repeat each position's columns for
+    // every transfer, and decoding them cost more than the two extra statements.
+    let positions: Vec<(i64, PositionRecord)> = pp::table
         .filter(pp::id.eq_any(ids))
-        .select((
-            pp::id,
-            PositionRecord::as_select(),
-            po::id,
-            OptionRecord::as_select(),
-            Option::<TransferRecord>::as_select(),
-        ))
+        .select((pp::id, PositionRecord::as_select()))
+        .load(conn)?;
+    let options: Vec<(i64, OptionRecord)> = po::table
+        .filter(po::payment_position_id.eq_any(ids))
+        .select((po::id, OptionRecord::as_select()))
         .order(po::id.asc())
         .load(conn)?;
-    let (positions, options, transfers) = split_joined(rows);
+    let option_ids: Vec<i64> = options.iter().map(|(id, _)| *id).collect();
+    let transfers: Vec<TransferRecord> = tr::table
+        .filter(tr::payment_option_id.eq_any(&option_ids))
+        .select(TransferRecord::as_select())
+        .load(conn)?;
     let mut loaded = assemble(positions, options, transfers)?;
     loaded.sort_by_key(|p| ids.iter().position(|id| Some(*id) == p.id));
     Ok(loaded)
