@@ -303,17 +303,19 @@ fn stream_days(f: &ListFilter) -> Option<Vec<NaiveDate>> {
     )
 }
 
-/// The page's ids in insertion order, merged from one index stream per day of the due-date
-/// window: only positions falling due in the window are read, however many newer ones do not.
-/// Each stream is read `n` deep; the merge is exact up to the earliest last key of a stream cut
-/// short, and the read goes four times deeper while the checked matches do not fill the page.
-fn page_from_day_streams(
+/// The first `want` matching positions in insertion order (all of them when fewer match), merged
+/// from one index stream per day of the due-date window: only positions falling due in the window
+/// are read, however many newer ones do not. Each stream is read deep enough for `want` if the
+/// matches spread evenly over the days; the merge is exact up to the earliest last key of a stream
+/// cut short, and the read goes four times deeper while the checked matches fall short.
+fn stream_matches(
     conn: &mut DbConnection,
     reach: Reach,
     f: &ListFilter,
     now: NaiveDateTime,
     days: &[NaiveDate],
     anchor: Option<&Anchor>,
+    want: usize,
 ) -> Result<Vec<i64>, StoreError> {
     let Some((from, to)) = f.due_date else {
         return Ok(Vec::new());
@@ -328,9 +330,8 @@ fn page_from_day_streams(
         || reach.sql_condition().is_some();
     let ascending = f.ascending;
     let start: Option<StreamKey> = anchor.map(|a| (a.inserted_date, a.id));
-    let offset = usize::try_from(f.page * f.limit).unwrap_or(usize::MAX);
-    let need = offset.saturating_add(usize::try_from(f.limit).unwrap_or(0));
-    let mut depth = i64::try_from(need).unwrap_or(i64::MAX).max(1);
+    let even_share = want.saturating_mul(3) / (2 * days.len().max(1)) + 1;
+    let mut depth = i64::try_from(even_share).unwrap_or(i64::MAX);
     loop {
         let mut keys: Vec<StreamKey> = Vec::new();
         let mut cut: Option<StreamKey> = None;
@@ -351,9 +352,14 @@ fn page_from_day_streams(
         if let Some(c) = cut {
             keys.retain(|k| !precedes(c, *k, ascending));
         }
-        let mut found: Vec<i64> = Vec::with_capacity(need);
-        for chunk in keys.chunks(need.max(64)) {
-            let ids: Vec<i64> = chunk.iter().map(|k| k.1).collect();
+        let mut found: Vec<i64> = Vec::with_capacity(want);
+        let mut next = keys.iter().map(|k| k.1);
+        while found.len() < want {
+            let missing = want - found.len();
+            let ids: Vec<i64> = next.by_ref().take(missing + missing / 8 + 1).collect();
+            if ids.is_empty() {
+                break;
+            }
             if needs_check {
                 let passed: std::collections::HashSet<i64> = filtered(reach, f, now, due, false)
                     .filter(pp::id.eq_any(&ids))
@@ -365,13 +371,10 @@ fn page_from_day_streams(
             } else {
                 found.extend(ids);
             }
-            if found.len() >= need {
-                break;
-            }
         }
-        if found.len() >= need || cut.is_none() {
-            found.truncate(need);
-            return Ok(found.split_off(offset.min(found.len())));
+        if found.len() >= want || cut.is_none() {
+            found.truncate(want);
+            return Ok(found);
         }
         depth = depth.saturating_mul(4);
     }
@@ -430,6 +433,24 @@ pub fn list<'a>(
     now: NaiveDateTime,
 ) -> Result<Page, StoreError> {
     let reach = reach.into();
+    let order = f.order_by.unwrap_or(OrderBy::InsertedDate);
+    let offset = usize::try_from(f.page * f.limit).unwrap_or(usize::MAX);
+    let need = offset.saturating_add(usize::try_from(f.limit).unwrap_or(0));
+    let days = stream_days(f).filter(|_| order == OrderBy::InsertedDate);
+    let limit = usize::try_from(COUNT_LIMIT).unwrap_or(usize::MAX);
+    if let (Some(days), None) = (&days, &f.after) {
+        // One pass counts and pages: the first matches in order, enough for both.
+        let mut ids = stream_matches(conn, reach, f, now, days, None, need.max(limit + 1))?;
+        let total_capped = ids.len() > limit;
+        let total = ids.len().min(limit) as i64;
+        ids.truncate(need);
+        let page = ids.split_off(offset.min(ids.len()));
+        return Ok(Page {
+            positions: load_positions(conn, &page)?,
+            total,
+            total_capped,
+        });
+    }
     let matching = matching_ids(conn, reach, f, now, COUNT_LIMIT + 1)?;
     let total_capped = matching.len() as i64 > COUNT_LIMIT;
     let total = (matching.len() as i64).min(COUNT_LIMIT);
@@ -437,16 +458,13 @@ pub fn list<'a>(
         Some(iupd) => Some(anchor(conn, reach, iupd)?),
         None => None,
     };
-    let order = f.order_by.unwrap_or(OrderBy::InsertedDate);
-    if total_capped && order == OrderBy::InsertedDate {
-        if let Some(days) = stream_days(f) {
-            let ids = page_from_day_streams(conn, reach, f, now, &days, anchor.as_ref())?;
-            return Ok(Page {
-                positions: load_positions(conn, &ids)?,
-                total,
-                total_capped,
-            });
-        }
+    if let (true, Some(days)) = (total_capped, &days) {
+        let ids = stream_matches(conn, reach, f, now, days, anchor.as_ref(), need)?;
+        return Ok(Page {
+            positions: load_positions(conn, &ids)?,
+            total,
+            total_capped,
+        });
     }
     let q = if total_capped {
         filtered(reach, f, now, Due::Exists, true)
