@@ -761,6 +761,19 @@ async fn notification_fee_goes_to_the_primary_transfer(app: TestApp) {
     );
 }
 
+/// Creates the positions with the bulk endpoint, `per_request` at a time.
+async fn create_in_bulk(app: &TestApp, bodies: &[Value], per_request: usize) {
+    for chunk in bodies.chunks(per_request) {
+        let reply = app
+            .post(
+                &path("debtpositions/bulk"),
+                Some(&json!({ "paymentPositions": chunk })),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+    }
+}
+
 /// Beyond `COUNT_LIMIT` (200) matching positions the count stops, says so, and `after` pages on.
 async fn list_count_is_capped_and_keyset_pages_through_everything(app: TestApp) {
     const TOTAL: u64 = 230;
@@ -775,15 +788,7 @@ async fn list_count_is_capped_and_keyset_pages_through_everything(app: TestApp) 
             body
         })
         .collect();
-    for chunk in bodies.chunks(100) {
-        let reply = app
-            .post(
-                &path("debtpositions/bulk"),
-                Some(&json!({ "paymentPositions": chunk })),
-            )
-            .await;
-        assert_eq!(reply.status, 201, "{}", reply.body);
-    }
+    create_in_bulk(&app, &bodies, 100).await;
 
     let all = app.get(&path("debtpositions?limit=50")).await;
     assert_eq!(
@@ -907,15 +912,7 @@ async fn week_window_in_insertion_order_skips_newer_positions_due_elsewhere(app:
             body
         })
         .collect();
-    for chunk in bodies.chunks(70) {
-        let reply = app
-            .post(
-                &path("debtpositions/bulk"),
-                Some(&json!({ "paymentPositions": chunk })),
-            )
-            .await;
-        assert_eq!(reply.status, 201, "{}", reply.body);
-    }
+    create_in_bulk(&app, &bodies, 70).await;
     // W-005 moves out of the window, the newer W-270 into it: the streams follow updates.
     for (iupd, n, due) in [
         ("W-005", 5, "2030-10-01T10:00:00"),
