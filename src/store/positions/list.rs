@@ -19,8 +19,8 @@ pub enum OrderBy {
     CompanyName,
 }
 
-/// A due-date window of at most this many days, listed in insertion order with more matches than
-/// [`COUNT_LIMIT`], is read as one index stream per day, merged.
+/// A due-date window of at most this many days, listed in insertion order, is read as one index
+/// stream per day, merged.
 pub const MAX_STREAM_DAYS: i64 = 31;
 
 /// A list counts at most this many matching positions: beyond it `items_found` says "at least
@@ -421,10 +421,11 @@ fn ordered<'a>(
 
 /// The positions the caller reaches (outside its scope they are neither listed nor counted).
 ///
-/// Counting stops after [`COUNT_LIMIT`] matches. When fewer match, the page is sorted from their
-/// ids. When more match, a due-date window of up to [`MAX_STREAM_DAYS`] days in insertion order
-/// is merged from per-day streams of the options' index; any other page is read in its order from
-/// the institution's index for that order, each position checked against the filter, so the read
+/// Counting stops after [`COUNT_LIMIT`] matches. A due-date window of up to [`MAX_STREAM_DAYS`]
+/// days in insertion order is counted and paged from per-day streams of the options' index (in
+/// one pass, or after the count when paging by `after`). Otherwise, when fewer than the limit
+/// match, the page is sorted from their ids; when more match, it is read in its order from the
+/// institution's index for that order, each position checked against the filter, so the read
 /// stops with the page.
 pub fn list<'a>(
     conn: &mut DbConnection,
