@@ -38,6 +38,7 @@ pub mod services;
 pub mod spontaneous;
 pub mod stations;
 pub mod taxonomy;
+pub mod timestamps;
 mod url;
 pub mod webhooks;
 

@@ -1,6 +1,8 @@
 //! Rows as stored, and their conversion to and from the domain aggregate.
 
 use chrono::{NaiveDate, NaiveDateTime};
+
+use super::timestamps::{NullableTime, Time};
 use diesel::prelude::*;
 
 use super::schema::{payment_options, payment_positions, transfers};
@@ -121,15 +123,22 @@ pub struct PositionRecord {
     pub office_name: Option<String>,
     #[diesel(embed)]
     pub debtor: DebtorRow,
+    #[diesel(deserialize_as = NullableTime)]
     pub validity_date: Option<NaiveDateTime>,
     pub switch_to_expired: bool,
     pub pay_stand_in: bool,
     pub status: String,
+    #[diesel(deserialize_as = Time)]
     pub inserted_date: NaiveDateTime,
+    #[diesel(deserialize_as = NullableTime)]
     pub publish_date: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = Time)]
     pub last_updated_date: NaiveDateTime,
+    #[diesel(deserialize_as = NullableTime)]
     pub payment_date: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = Time)]
     pub min_due_date: NaiveDateTime,
+    #[diesel(deserialize_as = Time)]
     pub max_due_date: NaiveDateTime,
     pub version: i32,
     pub multiple_plans: bool,
@@ -146,12 +155,16 @@ pub struct OptionRecord {
     pub amount: i64,
     pub description: String,
     pub is_partial_payment: bool,
+    #[diesel(deserialize_as = Time)]
     pub due_date: NaiveDateTime,
+    #[diesel(deserialize_as = NullableTime)]
     pub retention_date: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = NullableTime)]
     pub validity_date: Option<NaiveDateTime>,
     pub switch_to_expired: bool,
     pub notification_fee: i64,
     pub status: String,
+    #[diesel(deserialize_as = NullableTime)]
     pub payment_date: Option<NaiveDateTime>,
     pub payment_method: Option<String>,
     pub psp_code: Option<String>,
@@ -159,17 +172,22 @@ pub struct OptionRecord {
     pub psp_company: Option<String>,
     pub id_receipt: Option<String>,
     pub fee: i64,
+    #[diesel(deserialize_as = NullableTime)]
     pub reporting_date: Option<NaiveDateTime>,
     pub id_flow_reporting: Option<String>,
     pub metadata: String,
+    #[diesel(deserialize_as = Time)]
     pub inserted_date: NaiveDateTime,
+    #[diesel(deserialize_as = Time)]
     pub last_updated_date: NaiveDateTime,
+    #[diesel(deserialize_as = NullableTime)]
     pub last_updated_date_notification_fee: Option<NaiveDateTime>,
     pub option_description: Option<String>,
     /// A v3 payment option's own debtor, as JSON.
     pub debtor: Option<String>,
     /// The day of `due_date` and its position's `inserted_date`: the list's per-day streams.
     pub due_day: NaiveDate,
+    #[diesel(deserialize_as = Time)]
     pub position_inserted_date: NaiveDateTime,
 }
 
@@ -190,7 +208,9 @@ pub struct TransferRecord {
     pub provincial_residence: Option<String>,
     pub metadata: String,
     pub status: String,
+    #[diesel(deserialize_as = Time)]
     pub inserted_date: NaiveDateTime,
+    #[diesel(deserialize_as = Time)]
     pub last_updated_date: NaiveDateTime,
 }
 
