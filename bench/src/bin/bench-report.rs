@@ -695,28 +695,14 @@ fn main() {
             format!("{:.1} MiB", p / 1024.0)
         }),
     );
-    let _ = writeln!(
-        out,
-        "\nBudget (issue 5){}",
-        if smoke {
-            " -- SMOKE FIGURES, not a verdict"
-        } else {
-            ""
-        }
+    write_budget(&mut out, "Budget (issue 5)", smoke, &budget);
+    let issue9 = issue9_budget(&get, baseline, &rss);
+    write_budget(
+        &mut out,
+        "Budget (issue 9, per backend run)",
+        smoke,
+        &issue9,
     );
-    for b in &budget {
-        let mark = match b["met"].as_bool() {
-            Some(true) => "met",
-            Some(false) => "MISSED",
-            None => "n/a",
-        };
-        let _ = writeln!(
-            out,
-            "  [{mark:^6}] {}: {}",
-            b["line"].as_str().unwrap_or(""),
-            b["measured"].as_str().unwrap_or("")
-        );
-    }
     let _ = writeln!(out, "\nFailed requests: {errors_total}");
     print!("{out}");
 
@@ -733,6 +719,7 @@ fn main() {
             "verify_vs_bare_select": versus,
             "peak_rss": rss,
             "budget": budget,
+            "budget_issue9": issue9,
             "errors_total": errors_total,
             "table": out,
         });
@@ -745,4 +732,130 @@ fn main() {
     if errors_total > 0 && args.fail_on_errors {
         std::process::exit(1);
     }
+}
+
+fn write_budget(out: &mut String, title: &str, smoke: bool, lines: &[Value]) {
+    let verdict = if smoke {
+        " -- SMOKE FIGURES, not a verdict"
+    } else {
+        ""
+    };
+    let _ = writeln!(out, "\n{title}{verdict}");
+    for b in lines {
+        let mark = match b["met"].as_bool() {
+            Some(true) => "met",
+            Some(false) => "MISSED",
+            None => "n/a",
+        };
+        let _ = writeln!(
+            out,
+            "  [{mark:^6}] {}: {}",
+            b["line"].as_str().unwrap_or(""),
+            b["measured"].as_str().unwrap_or("")
+        );
+    }
+}
+
+/// The lines of issue 9's budget table, judged on each backend that ran (main phase, medians of
+/// the repetitions).
+fn issue9_budget<'a, 'r: 'a>(
+    get: &impl Fn(&str, &str, &str, &str) -> Option<&'a Group<'r>>,
+    baseline: Option<Spread>,
+    rss: &[&Value],
+) -> Vec<Value> {
+    let mut lines = Vec::new();
+    let mut line = |text: String, met: Option<bool>, measured: String| {
+        lines.push(json!({ "line": text, "measured": measured, "met": met }));
+    };
+    let not_run = || "not run".to_owned();
+    for b in ["sqlite", "mysql", "mysql-prod"] {
+        if get(b, "main", "verify", "closed").is_none() {
+            continue;
+        }
+        let name = backend_name(b);
+        let sqlite = b == "sqlite";
+        let share = if sqlite { 0.30 } else { 0.10 };
+        for (w, op) in [
+            ("verify", "paVerifyPaymentNotice"),
+            ("get-payment-v2", "paGetPaymentV2"),
+        ] {
+            let t = get(b, "main", w, "closed").and_then(Group::throughput);
+            let f = match (t, baseline) {
+                (Some(t), Some(base)) if base.median > 0.0 => Some(t.median / base.median),
+                _ => None,
+            };
+            line(
+                format!(
+                    "{name}: {op} at least {:.0}% of the minimal server",
+                    share * 100.0
+                ),
+                f.map(|f| f >= share),
+                f.map_or_else(not_run, |f| format!("{:.1}%", f * 100.0)),
+            );
+        }
+        let writes = if sqlite { 2000.0 } else { 1000.0 };
+        for (w, op) in [("send-rt-v2", "paSendRTV2"), ("rest-create", "REST create")] {
+            let t = get(b, "main", w, "closed").and_then(Group::throughput);
+            line(
+                format!("{name}: {op} at least {writes:.0} req/s"),
+                t.map(|t| t.median >= writes),
+                t.map_or_else(not_run, |t| format!("{:.0} req/s", t.median)),
+            );
+        }
+        let list_min = if sqlite { 500.0 } else { 300.0 };
+        let list = get(b, "main", "rest-list", "closed");
+        let (t, p99) = (
+            list.and_then(Group::throughput),
+            list.and_then(|g| g.latency("p99")),
+        );
+        line(
+            format!(
+                "{name}: REST list (week filter) at least {list_min:.0} req/s with p99 <= 50 ms"
+            ),
+            t.zip(p99)
+                .map(|(t, p)| t.median >= list_min && p.median <= 50.0),
+            match t.zip(p99) {
+                Some((t, p)) => format!("{:.0} req/s, p99 {:.1} ms", t.median, p.median),
+                None => not_run(),
+            },
+        );
+        let open = get(b, "main", "verify", "open");
+        let p99 = open.and_then(|g| g.latency("p99"));
+        let saturated = open.is_some_and(Group::saturated);
+        line(
+            format!("{name}: verify at 2,000 req/s open loop, p99 <= 5 ms"),
+            p99.map(|p| p.median <= 5.0 && !saturated),
+            p99.map_or_else(not_run, |p| {
+                format!(
+                    "{:.2} ms{}",
+                    p.median,
+                    if saturated {
+                        " (rate not sustained)"
+                    } else {
+                        ""
+                    }
+                )
+            }),
+        );
+        if !sqlite {
+            let statements = get(b, "main", "verify", "closed")
+                .and_then(|g| g.spread(|r| r["statements_per_request"].as_f64()));
+            line(
+                format!("{name}: statements per verify <= 2"),
+                statements.map(|s| s.median <= 2.0),
+                statements.map_or_else(not_run, |s| format!("{:.1}", s.median)),
+            );
+        }
+        let peak = rss
+            .iter()
+            .filter(|r| label(r, "backend") == b && label(r, "phase") == "main")
+            .filter_map(|r| r["vmhwm_kib"].as_f64())
+            .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
+        line(
+            format!("{name}: peak memory of the service <= 128 MiB"),
+            peak.map(|p| p / 1024.0 <= 128.0),
+            peak.map_or_else(not_run, |p| format!("{:.1} MiB", p / 1024.0)),
+        );
+    }
+    lines
 }
