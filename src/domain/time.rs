@@ -1,6 +1,6 @@
 //! Date-times: UTC, microsecond precision, written without offset as GPD and the Nodo do.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, SubsecRound};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, SubsecRound};
 
 /// `2026-05-28T10:00:00.123` (fraction only when not zero).
 pub fn format_datetime(value: &NaiveDateTime) -> String {
@@ -18,6 +18,11 @@ pub fn parse_datetime(text: &str) -> Option<NaiveDateTime> {
                 .map(|d| d.naive_utc())
         })?;
     Some(parsed.trunc_subsecs(6))
+}
+
+/// The last instant of a day at the microsecond precision kept: `23:59:59.999999`.
+pub fn last_instant() -> NaiveTime {
+    NaiveTime::from_hms_micro_opt(23, 59, 59, 999_999).unwrap_or(NaiveTime::MIN)
 }
 
 /// `2026-05-28`.

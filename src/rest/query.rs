@@ -35,7 +35,7 @@ pub fn boolean(name: &str, value: Option<&str>) -> ApiResult<bool> {
 
 /// A day (`2026-05-28`) taken at its first instant, or at its last with `end_of_day`.
 pub fn day(name: &str, value: Option<&str>, end_of_day: bool) -> ApiResult<Option<NaiveDateTime>> {
-    let last_instant = NaiveTime::from_hms_micro_opt(23, 59, 59, 999_999).unwrap_or(NaiveTime::MIN);
+    let last_instant = crate::domain::time::last_instant();
     value
         .map(|text| {
             let date = parse_date(text).ok_or_else(|| {

@@ -1,5 +1,7 @@
 //! The institution's positions, filtered by due date, payment date and read-time status, paged.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use diesel::prelude::*;
 
@@ -143,7 +145,7 @@ fn matching_ids(
             .load(conn)?);
     };
     let chunk = limit + limit / 10;
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = HashSet::new();
     let mut found = Vec::new();
     for round in 0.. {
         let options: Vec<i64> = po::table
@@ -320,7 +322,7 @@ fn stream_matches(
     let Some((from, to)) = f.due_date else {
         return Ok(Vec::new());
     };
-    let last_instant = NaiveTime::from_hms_micro_opt(23, 59, 59, 999_999).unwrap_or(NaiveTime::MIN);
+    let last_instant = crate::domain::time::last_instant();
     let whole_days = from.time() == NaiveTime::MIN && to.time() >= last_instant;
     let due = if whole_days { Due::Skip } else { Due::Exists };
     let needs_check = !whole_days
@@ -332,6 +334,8 @@ fn stream_matches(
     let start: Option<StreamKey> = anchor.map(|a| (a.inserted_date, a.id));
     let even_share = want.saturating_mul(3) / (2 * days.len().max(1)) + 1;
     let mut depth = i64::try_from(even_share).unwrap_or(i64::MAX);
+    // Positions already checked by a shallower round, and whether they matched.
+    let mut verdicts: HashMap<i64, bool> = HashMap::new();
     loop {
         let mut keys: Vec<StreamKey> = Vec::new();
         let mut cut: Option<StreamKey> = None;
@@ -361,13 +365,21 @@ fn stream_matches(
                 break;
             }
             if needs_check {
-                let passed: std::collections::HashSet<i64> = filtered(reach, f, now, due, false)
-                    .filter(pp::id.eq_any(&ids))
-                    .select(pp::id)
-                    .load::<i64>(conn)?
-                    .into_iter()
+                let unchecked: Vec<i64> = ids
+                    .iter()
+                    .copied()
+                    .filter(|id| !verdicts.contains_key(id))
                     .collect();
-                found.extend(ids.into_iter().filter(|id| passed.contains(id)));
+                if !unchecked.is_empty() {
+                    let passed: HashSet<i64> = filtered(reach, f, now, due, false)
+                        .filter(pp::id.eq_any(&unchecked))
+                        .select(pp::id)
+                        .load::<i64>(conn)?
+                        .into_iter()
+                        .collect();
+                    verdicts.extend(unchecked.into_iter().map(|id| (id, passed.contains(&id))));
+                }
+                found.extend(ids.into_iter().filter(|id| verdicts.get(id) == Some(&true)));
             } else {
                 found.extend(ids);
             }
