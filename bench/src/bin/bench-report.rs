@@ -621,11 +621,7 @@ fn main() {
         budget.push(json!({ "line": text, "measured": measured, "met": pass }));
     };
     for (b, min) in [("sqlite", 0.25), ("mysql", 0.08)] {
-        let t = get(b, "main", "verify", "closed").and_then(Group::throughput);
-        let f = match (t, baseline) {
-            (Some(t), Some(base)) if base.median > 0.0 => Some(t.median / base.median),
-            _ => None,
-        };
+        let f = share_of(get(b, "main", "verify", "closed"), baseline);
         line(
             format!(
                 "paVerifyPaymentNotice, {}: at least {:.0}% of the minimal-server throughput",
@@ -734,6 +730,14 @@ fn main() {
     }
 }
 
+/// A group's median throughput as a fraction of the baseline's.
+fn share_of(group: Option<&Group>, baseline: Option<Spread>) -> Option<f64> {
+    match (group.and_then(Group::throughput), baseline) {
+        (Some(t), Some(base)) if base.median > 0.0 => Some(t.median / base.median),
+        _ => None,
+    }
+}
+
 fn write_budget(out: &mut String, title: &str, smoke: bool, lines: &[Value]) {
     let verdict = if smoke {
         " -- SMOKE FIGURES, not a verdict"
@@ -779,11 +783,7 @@ fn issue9_budget<'a, 'r: 'a>(
             ("verify", "paVerifyPaymentNotice"),
             ("get-payment-v2", "paGetPaymentV2"),
         ] {
-            let t = get(b, "main", w, "closed").and_then(Group::throughput);
-            let f = match (t, baseline) {
-                (Some(t), Some(base)) if base.median > 0.0 => Some(t.median / base.median),
-                _ => None,
-            };
+            let f = share_of(get(b, "main", w, "closed"), baseline);
             line(
                 format!(
                     "{name}: {op} at least {:.0}% of the minimal server",
