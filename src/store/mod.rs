@@ -143,7 +143,15 @@ impl ManageConnection for ConnectionManager {
     type Error = r2d2::Error;
 
     fn connect(&self) -> Result<PoolConn, r2d2::Error> {
-        let conn = self.url.establish().map_err(r2d2::Error::ConnectionError)?;
+        let mut conn = self.url.establish().map_err(r2d2::Error::ConnectionError)?;
+        match &mut conn {
+            // Checkpoints run from `Db::run`, after the work and outside the writer's turn.
+            DbConnection::Sqlite(c) => c
+                .batch_execute("PRAGMA wal_autocheckpoint = 0;")
+                .map_err(r2d2::Error::QueryError)?,
+            #[cfg(feature = "mysql")]
+            DbConnection::Mysql(_) => {}
+        }
         Ok(PoolConn {
             conn,
             broken: false,
@@ -288,6 +296,7 @@ pub struct Db {
     pool: DbPool,
     backend: &'static str,
     callers: std::sync::Arc<stations::CallerCache>,
+    wal: std::sync::Arc<WalCheckpoints>,
 }
 
 impl Db {
@@ -296,6 +305,7 @@ impl Db {
             pool,
             backend: url.backend_name(),
             callers: Default::default(),
+            wal: Default::default(),
         }
     }
 
@@ -324,17 +334,49 @@ impl Db {
         T: Send + 'static,
     {
         let pool = self.pool.clone();
+        let wal = self.wal.clone();
         tokio::task::spawn_blocking(move || {
             let mut pooled = checkout(&pool, timeout)?;
             let result = f(&mut pooled.conn);
             if matches!(result, Err(StoreError::Database(_))) && !pooled.answers() {
                 pooled.broken = true;
             }
+            wal.after_run(&mut pooled.conn);
             pooled.last_used = std::time::Instant::now();
             result
         })
         .await
         .map_err(|e| StoreError::Unavailable(format!("database task failed: {e}")))?
+    }
+}
+
+/// Pooled SQLite work between two WAL checkpoints.
+const CHECKPOINT_EVERY: u64 = 64;
+
+/// SQLite's automatic checkpoint would copy the WAL into the database (and fsync it) inside the
+/// commit that crosses its threshold, holding the single writer's turn meanwhile; the pool's
+/// connections turn it off, and every [`CHECKPOINT_EVERY`]th run of a [`Db`] checkpoints
+/// passively after its work instead, one at a time, while other writers go on.
+#[derive(Default)]
+struct WalCheckpoints {
+    runs: std::sync::atomic::AtomicU64,
+    running: std::sync::atomic::AtomicBool,
+}
+
+impl WalCheckpoints {
+    fn after_run(&self, conn: &mut DbConnection) {
+        use std::sync::atomic::Ordering;
+        if !matches!(conn, DbConnection::Sqlite(_)) {
+            return;
+        }
+        let run = self.runs.fetch_add(1, Ordering::Relaxed) + 1;
+        if !run.is_multiple_of(CHECKPOINT_EVERY) || self.running.swap(true, Ordering::Acquire) {
+            return;
+        }
+        if let Err(e) = conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE);") {
+            log::warn!("SQLite WAL checkpoint failed (retried later): {e}");
+        }
+        self.running.store(false, Ordering::Release);
     }
 }
 
