@@ -1,11 +1,10 @@
 //! Rows as stored, and their conversion to and from the domain aggregate.
 
 use chrono::{NaiveDate, NaiveDateTime};
-
-use super::timestamps::{NullableTime, Time};
 use diesel::prelude::*;
 
 use super::schema::{payment_options, payment_positions, transfers};
+use super::timestamps::{NullableTime, Time};
 use super::StoreError;
 use crate::domain::{
     Address, Amount, Beneficiary, CountryCode, Debtor, DebtorFiscalCode, DebtorType, DomainError,

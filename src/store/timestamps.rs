@@ -42,10 +42,13 @@ fn digits(bytes: &[u8]) -> Option<u32> {
 /// `YYYY-MM-DD HH:MM:SS` with an optional `.` and 1 to 9 fraction digits.
 pub fn parse_sqlite_text(text: &str) -> Option<NaiveDateTime> {
     let b = text.as_bytes();
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[10] != b' ' || b[13] != b':' {
-        return None;
-    }
-    if b[16] != b':' {
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b' '
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         return None;
     }
     let nanos = match &b[19..] {

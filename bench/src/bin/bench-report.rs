@@ -643,15 +643,7 @@ fn main() {
             format!("2,000 req/s on MariaDB: p99 <= {max} ms for {name}"),
             p99.map(|p| p.median <= max && !g.is_some_and(Group::saturated)),
             p99.map_or("not run".to_owned(), |p| {
-                format!(
-                    "{:.2} ms{}",
-                    p.median,
-                    if g.is_some_and(Group::saturated) {
-                        " (rate not sustained)"
-                    } else {
-                        ""
-                    }
-                )
+                open_loop_p99(p.median, g.is_some_and(Group::saturated))
             }),
         );
     }
@@ -680,10 +672,7 @@ fn main() {
             ),
         );
     }
-    let peak = rss
-        .iter()
-        .filter_map(|r| r["vmhwm_kib"].as_f64())
-        .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
+    let peak = peak_kib(&rss, |_| true);
     line(
         "peak resident memory of the service under load <= 128 MiB".to_owned(),
         peak.map(|p| p / 1024.0 <= 128.0),
@@ -728,6 +717,24 @@ fn main() {
     if errors_total > 0 && args.fail_on_errors {
         std::process::exit(1);
     }
+}
+
+/// The largest peak memory (KiB) of the samples `keep` selects.
+fn peak_kib(rss: &[&Value], keep: impl Fn(&Value) -> bool) -> Option<f64> {
+    rss.iter()
+        .filter(|r| keep(r))
+        .filter_map(|r| r["vmhwm_kib"].as_f64())
+        .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))))
+}
+
+/// An open-loop p99 in milliseconds, marked when the rate was not sustained.
+fn open_loop_p99(ms: f64, saturated: bool) -> String {
+    let mark = if saturated {
+        " (rate not sustained)"
+    } else {
+        ""
+    };
+    format!("{ms:.2} ms{mark}")
 }
 
 /// A group's median throughput as a fraction of the baseline's.
@@ -825,17 +832,7 @@ fn issue9_budget<'a, 'r: 'a>(
         line(
             format!("{name}: verify at 2,000 req/s open loop, p99 <= 5 ms"),
             p99.map(|p| p.median <= 5.0 && !saturated),
-            p99.map_or_else(not_run, |p| {
-                format!(
-                    "{:.2} ms{}",
-                    p.median,
-                    if saturated {
-                        " (rate not sustained)"
-                    } else {
-                        ""
-                    }
-                )
-            }),
+            p99.map_or_else(not_run, |p| open_loop_p99(p.median, saturated)),
         );
         if !sqlite {
             let statements = get(b, "main", "verify", "closed")
@@ -846,11 +843,9 @@ fn issue9_budget<'a, 'r: 'a>(
                 statements.map_or_else(not_run, |s| format!("{:.1}", s.median)),
             );
         }
-        let peak = rss
-            .iter()
-            .filter(|r| label(r, "backend") == b && label(r, "phase") == "main")
-            .filter_map(|r| r["vmhwm_kib"].as_f64())
-            .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
+        let peak = peak_kib(rss, |r| {
+            label(r, "backend") == b && label(r, "phase") == "main"
+        });
         line(
             format!("{name}: peak memory of the service <= 128 MiB"),
             peak.map(|p| p / 1024.0 <= 128.0),
