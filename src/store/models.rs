@@ -35,6 +35,7 @@ impl<T, E: std::fmt::Display> OrCorrupt<T> for Result<T, E> {
 #[derive(
     Debug,
     Clone,
+    PartialEq,
     Queryable,
     Selectable,
     Insertable,
@@ -113,7 +114,7 @@ impl DebtorRow {
     }
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = payment_positions, treat_none_as_null = true)]
 pub struct PositionRecord {
     pub organization_fiscal_code: String,
@@ -143,7 +144,7 @@ pub struct PositionRecord {
     pub multiple_plans: bool,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = payment_options, treat_none_as_null = true)]
 pub struct OptionRecord {
     pub payment_position_id: i64,

@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::models::OrCorrupt;
-use super::positions::{find_id_by_option, lock_position, modify_locked, Change, Reach};
+use super::positions::{modify_snapshot, snapshot_by_option, Change, Reach};
 use super::schema::receipts;
 use super::{write_tx, DbConnection, StoreError};
 use crate::domain::events::payment_received;
@@ -77,28 +77,29 @@ pub fn record(
     document: &str,
     now: NaiveDateTime,
 ) -> Result<Recorded, StoreError> {
+    let ours = receipt.fiscal_code == org.as_str();
+    let nav = receipt.notice_number.as_str();
+    // Read before the write transaction, so the single writer (or the row lock) waits for less;
+    // saved only if unchanged since, else read again under the lock.
+    let read = if ours {
+        snapshot_by_option(conn, org, nav)?
+    } else {
+        None
+    };
+    // A receipt id seen before is refused by the unique index at the end of the transaction,
+    // which then changes nothing: checking for it first would cost every new receipt a read.
     let result = write_tx(conn, |c| {
-        let ours = receipt.fiscal_code == org.as_str();
-        let position_id = if ours {
-            find_id_by_option(c, org, receipt.notice_number.as_str())?
-        } else {
-            None
+        let snapshot = match read {
+            None if ours => snapshot_by_option(c, org, nav)?,
+            read => read,
         };
-        if let Some(id) = position_id {
-            lock_position(c, id)?;
-        }
-        if let Some(status) = existing(c, org, &receipt.receipt_id)? {
-            return Ok(Recorded::Replayed(status));
-        }
-        let (status, position) = match position_id {
+        let (status, position) = match snapshot {
             None if ours => (ReceiptStatus::Unmatched, None),
             None => (ReceiptStatus::Secondary, None),
-            Some(id) => {
-                let nav = receipt.notice_number.as_str();
-                let paid = modify_locked(
+            Some(snapshot) => {
+                let paid = modify_snapshot(
                     c,
-                    id,
-                    None,
+                    snapshot,
                     |p| {
                         let (index, outcome) = p.pay(
                             nav,
@@ -125,7 +126,7 @@ pub fn record(
         Ok(Recorded::New(status, position))
     });
     match result {
-        // Two copies of an unmatched receipt raced past the existence check: the second is a replay.
+        // The receipt id is stored already (a replay, or two copies racing): nothing changed.
         Err(StoreError::Duplicate(_)) => match existing(conn, org, &receipt.receipt_id)? {
             Some(status) => Ok(Recorded::Replayed(status)),
             None => Err(StoreError::Conflict("receipt insert conflicted".to_owned())),

@@ -5,6 +5,7 @@
 //! time-driven statuses, and `status` turns the read-time status table into SQL.
 
 mod list;
+mod patch;
 mod rw;
 mod scope;
 mod status;
@@ -24,7 +25,9 @@ use crate::domain::{
 };
 pub use list::{count, list, ListFilter, OrderBy, Page};
 use rw::{delete_children, find_id, insert_position, load_by_option, load_one, modify, Key};
-pub(crate) use rw::{find_id_by_option, lock_position, modify_locked};
+pub(crate) use rw::{
+    find_id_by_option, lock_position, modify_locked, modify_snapshot, snapshot_by_option,
+};
 pub use scope::{Reach, ScopedOrg};
 pub use transitions::persist_time_transitions;
 

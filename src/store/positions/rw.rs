@@ -3,6 +3,7 @@
 
 use diesel::prelude::*;
 
+use super::patch;
 use super::scope::Reach;
 use super::Change;
 use crate::domain::events::{self, NewEvent};
@@ -119,6 +120,14 @@ pub(super) fn load_by_option(
     org: &OrgFiscalCode,
     nav_or_iuv: &str,
 ) -> Result<Option<Position>, StoreError> {
+    Ok(load_joined_by_option(conn, org, nav_or_iuv)?.map(|(p, _)| p))
+}
+
+fn load_joined_by_option(
+    conn: &mut DbConnection,
+    org: &OrgFiscalCode,
+    nav_or_iuv: &str,
+) -> Result<Option<(Position, OptionIds)>, StoreError> {
     let target = diesel::alias!(po as target);
     let query = pp::table
         .inner_join(target.on(target.field(po::payment_position_id).eq(pp::id)))
@@ -141,7 +150,7 @@ pub(super) fn load_by_option(
             .filter(target.field(po::iuv).eq(nav_or_iuv))
             .load(conn)?;
     }
-    Ok(fold_joined(rows)?.map(|(p, _)| p))
+    fold_joined(rows)
 }
 
 /// A unique key of a position within its institution.
@@ -366,32 +375,102 @@ pub(crate) fn modify_locked<T>(
     change: impl FnOnce(&mut Position) -> Result<(Change, T), StoreError>,
     leading_events: impl FnOnce(&Position) -> Vec<NewEvent>,
 ) -> Result<(Position, T), StoreError> {
-    let (mut position, option_ids) = load_with_option_ids(c, id)?;
+    let loaded = load_with_option_ids(c, id)?;
+    match save_changed(c, id, loaded, expected_version, change, leading_events)? {
+        Ok(saved) => Ok(saved),
+        Err(Unsaved::Refused(e)) => Err(e),
+        Err(Unsaved::Stale) => Err(StoreError::Conflict(format!(
+            "The debt position {id} was changed concurrently; retry"
+        ))),
+    }
+}
+
+/// Why [`save_changed`] wrote nothing.
+enum Unsaved {
+    /// Another transaction changed the position after it was read.
+    Stale,
+    /// The change refused the position as read.
+    Refused(StoreError),
+}
+
+/// A position read before the write transaction that changes it, with what saving needs.
+pub(crate) struct Snapshot {
+    id: i64,
+    position: Position,
+    option_ids: OptionIds,
+}
+
+/// [`load_by_option`] as a [`Snapshot`], read outside any write transaction.
+pub(crate) fn snapshot_by_option(
+    conn: &mut DbConnection,
+    org: &OrgFiscalCode,
+    nav_or_iuv: &str,
+) -> Result<Option<Snapshot>, StoreError> {
+    let Some((position, option_ids)) = load_joined_by_option(conn, org, nav_or_iuv)? else {
+        return Ok(None);
+    };
+    let id = position
+        .id
+        .ok_or_else(|| StoreError::Corrupt(format!("position {} has no id", position.iupd)))?;
+    Ok(Some(Snapshot {
+        id,
+        position,
+        option_ids,
+    }))
+}
+
+/// [`modify_locked`] from a position read before the transaction (SQLite's single writer and
+/// MySQL's row locks then wait for less): saved if nobody changed it meanwhile, otherwise read
+/// again under the lock and changed once more.
+pub(crate) fn modify_snapshot<T>(
+    c: &mut DbConnection,
+    snapshot: Snapshot,
+    change: impl Fn(&mut Position) -> Result<(Change, T), StoreError>,
+    leading_events: impl Fn(&Position) -> Vec<NewEvent>,
+) -> Result<(Position, T), StoreError> {
+    let id = snapshot.id;
+    let read = (snapshot.position, snapshot.option_ids);
+    // A refusal may come from what changed since the read: decided again on the locked row.
+    if let Ok(saved) = save_changed(c, id, read, None, &change, &leading_events)? {
+        return Ok(saved);
+    }
+    lock_position(c, id)?;
+    modify_locked(c, id, None, change, leading_events)
+}
+
+/// Applies `change` to a loaded position and saves what it touched, if the stored version is
+/// still the loaded one; otherwise nothing is written.
+fn save_changed<T>(
+    c: &mut DbConnection,
+    id: i64,
+    (mut position, option_ids): (Position, OptionIds),
+    expected_version: Option<i32>,
+    change: impl FnOnce(&mut Position) -> Result<(Change, T), StoreError>,
+    leading_events: impl FnOnce(&Position) -> Vec<NewEvent>,
+) -> Result<Result<(Position, T), Unsaved>, StoreError> {
     let loaded = position.clone();
     let before = position.status;
     if let Some(expected) = expected_version {
         if expected != position.version {
-            return Err(StoreError::VersionMismatch {
+            return Ok(Err(Unsaved::Refused(StoreError::VersionMismatch {
                 expected,
                 actual: position.version,
-            });
+            })));
         }
     }
-    let loaded_version = position.version;
-    let (what, result) = change(&mut position)?;
-    position.version = loaded_version + 1;
-    let updated = diesel::update(
-        pp::table
-            .filter(pp::id.eq(id))
-            .filter(pp::version.eq(loaded_version)),
-    )
-    .set(&PositionRecord::from_domain(&position)?)
-    .execute(c)?;
+    let (what, result) = match change(&mut position) {
+        Ok(changed) => changed,
+        Err(e) => return Ok(Err(Unsaved::Refused(e))),
+    };
+    position.version = loaded.version + 1;
+    let updated = patch::update_position(
+        c,
+        id,
+        &PositionRecord::from_domain(&loaded)?,
+        PositionRecord::from_domain(&position)?,
+    )?;
     if updated != 1 {
-        return Err(StoreError::Conflict(format!(
-            "The debt position {} was changed concurrently; retry",
-            position.iupd
-        )));
+        return Ok(Err(Unsaved::Stale));
     }
     match what {
         Change::Replace => {
@@ -412,7 +491,7 @@ pub(crate) fn modify_locked<T>(
         position.last_updated_date,
     ));
     store_events::insert(c, &new_events)?;
-    Ok((position, result))
+    Ok(Ok((position, result)))
 }
 
 /// Writes back option `index` of `position` and those of its transfers that differ from `loaded`.
@@ -434,9 +513,20 @@ fn update_option(
         .find(|(iuv, _)| iuv == option.iuv.as_str())
         .map(|(_, id)| *id)
         .ok_or_else(|| StoreError::Corrupt(format!("option {} not loaded", option.iuv)))?;
-    diesel::update(po::table.filter(po::id.eq(option_id)))
-        .set(&OptionRecord::from_domain(position_id, position, option)?)
-        .execute(conn)?;
+    let after = OptionRecord::from_domain(position_id, position, option)?;
+    match before {
+        Some(before) => patch::update_option(
+            conn,
+            option_id,
+            &OptionRecord::from_domain(position_id, loaded, before)?,
+            after,
+        )?,
+        None => {
+            diesel::update(po::table.filter(po::id.eq(option_id)))
+                .set(&after)
+                .execute(conn)?;
+        }
+    }
     for transfer in &option.transfers {
         let unchanged = before
             .and_then(|b| b.transfers.iter().find(|t| t.id == transfer.id))
