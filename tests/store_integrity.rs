@@ -107,3 +107,113 @@ async fn sqlite_wal_is_checkpointed_outside_the_commits() {
     assert!(largest > 0, "the WAL file was never seen");
     assert!(largest < 1024 * 1024, "the WAL grew to {largest} bytes");
 }
+
+/// What a concurrent writer of the group-commit test does.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Writer {
+    Inserts,
+    FailsAfterInserting,
+    InsertsATakenKey,
+    Panics,
+}
+
+fn writer(n: i64) -> Writer {
+    match n % 20 {
+        3 | 11 => Writer::FailsAfterInserting,
+        7 => Writer::InsertsATakenKey,
+        _ if n % 97 == 50 => Writer::Panics,
+        _ => Writer::Inserts,
+    }
+}
+
+/// SQLite writers of one `Db` that overlap share a transaction (each in a savepoint) and one
+/// commit: a writer is told it succeeded exactly when its rows are committed, one whose work fails
+/// leaves nothing behind and does not undo the others, and a panicking writer makes the writers of
+/// its shared transaction fail rather than lose or half-keep their rows.
+#[actix_web::test]
+async fn sqlite_concurrent_writers_succeed_exactly_when_committed() {
+    use diesel::prelude::*;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("group.db");
+    let url = DatabaseUrl::parse(&format!("sqlite://{}", path.display())).unwrap();
+    let db = store::Db::new(
+        store::connect(&url, &store::PoolOptions::default()).unwrap(),
+        &url,
+    );
+    db.run(|c| {
+        Ok(c.batch_execute(
+            "CREATE TABLE group_probe (n INTEGER PRIMARY KEY, copy INTEGER NOT NULL)",
+        )?)
+    })
+    .await
+    .unwrap();
+    let insert = |c: &mut store::DbConnection, n: i64| {
+        c.batch_execute(&format!("INSERT INTO group_probe VALUES ({n}, {n})"))
+    };
+    let runs = (0..600i64).map(|n| {
+        let db = db.clone();
+        async move {
+            let result = db
+                .run(move |c| {
+                    store::write_tx(c, |c| {
+                        insert(c, n)?;
+                        insert(c, 100_000 + n)?;
+                        match writer(n) {
+                            Writer::Inserts => Ok(()),
+                            Writer::FailsAfterInserting => Err(store::StoreError::Conflict(
+                                "refused after writing".to_owned(),
+                            )),
+                            Writer::InsertsATakenKey => Ok(insert(c, n)?),
+                            Writer::Panics => panic!("writer {n} panics on purpose"),
+                        }
+                    })
+                })
+                .await;
+            (n, result.is_ok())
+        }
+    });
+    let outcomes = futures_util::future::join_all(runs).await;
+    let mut conn = store::connect_single(&url).unwrap();
+    let stored: Vec<i64> = diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>(
+        "(SELECT COALESCE(GROUP_CONCAT(n), '') FROM group_probe)",
+    ))
+    .get_result::<String>(&mut conn)
+    .unwrap()
+    .split(',')
+    .filter(|s| !s.is_empty())
+    .map(|s| s.parse().unwrap())
+    .collect();
+    let mut expected = Vec::new();
+    for (n, ok) in &outcomes {
+        let kind = writer(*n);
+        if kind != Writer::Inserts {
+            assert!(!ok, "writer {n} ({kind:?}) was told it succeeded");
+        }
+        if *ok {
+            expected.push(*n);
+            expected.push(100_000 + *n);
+        }
+    }
+    let mut stored_sorted = stored.clone();
+    stored_sorted.sort_unstable();
+    expected.sort_unstable();
+    assert_eq!(
+        stored_sorted, expected,
+        "committed rows against writers told OK"
+    );
+    let succeeded = outcomes.iter().filter(|(_, ok)| *ok).count();
+    let plain = (0..600).filter(|n| writer(*n) == Writer::Inserts).count();
+    // Only writers sharing a transaction with a panicking one may fail besides the failing kinds.
+    assert!(
+        succeeded >= plain - 6 * 32,
+        "{succeeded} of {plain} plain writers succeeded"
+    );
+    assert!(
+        db.shared_commits() > 0,
+        "no writer joined another's transaction"
+    );
+    // The pool is still usable after the panics.
+    db.run(move |c| store::write_tx(c, |c| Ok::<_, store::StoreError>(insert(c, 999_999)?)))
+        .await
+        .unwrap();
+}

@@ -22,6 +22,7 @@ pub mod audit;
 pub mod bulk;
 pub mod delegations;
 pub mod events;
+mod group_commit;
 pub mod iuvs;
 pub mod keys;
 pub mod models;
@@ -53,6 +54,7 @@ use diesel::SqliteConnection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::domain::DomainError;
+use group_commit::GroupCommit;
 
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {
@@ -232,40 +234,85 @@ static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 thread_local! {
     static HOLDS_SQLITE_WRITER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// The group commit of the database whose pooled connection this thread is using.
+    static WRITE_GROUP: std::cell::RefCell<Option<std::sync::Arc<GroupCommit>>> =
+        const { std::cell::RefCell::new(None) };
 }
 
-/// Holds the process-wide SQLite writer turn (re-entrant within a thread).
-struct WriterTurn(Option<std::sync::MutexGuard<'static, ()>>);
+/// Marks this thread as working for a [`Db`] (its writes may share commits) until dropped.
+struct InGroup;
+
+impl InGroup {
+    fn enter(group: &std::sync::Arc<GroupCommit>) -> InGroup {
+        WRITE_GROUP.with(|g| *g.borrow_mut() = Some(group.clone()));
+        InGroup
+    }
+}
+
+impl Drop for InGroup {
+    fn drop(&mut self) {
+        WRITE_GROUP.with(|g| *g.borrow_mut() = None);
+    }
+}
+
+/// Holds the process-wide SQLite writer turn, or marks this thread as writing through a
+/// [`GroupCommit`]; re-entrant within a thread.
+struct WriterTurn {
+    _turn: Option<std::sync::MutexGuard<'static, ()>>,
+    marked: bool,
+}
 
 impl WriterTurn {
     fn take(conn: &DbConnection) -> WriterTurn {
         let sqlite = matches!(conn, DbConnection::Sqlite(_));
         if !sqlite || HOLDS_SQLITE_WRITER.with(|h| h.get()) {
-            return WriterTurn(None);
+            return WriterTurn {
+                _turn: None,
+                marked: false,
+            };
         }
         let guard = SQLITE_WRITER.lock().unwrap_or_else(|e| e.into_inner());
         HOLDS_SQLITE_WRITER.with(|h| h.set(true));
-        WriterTurn(Some(guard))
+        WriterTurn {
+            _turn: Some(guard),
+            marked: true,
+        }
+    }
+
+    /// The group commit orders its writers itself.
+    fn shared() -> WriterTurn {
+        HOLDS_SQLITE_WRITER.with(|h| h.set(true));
+        WriterTurn {
+            _turn: None,
+            marked: true,
+        }
     }
 }
 
 impl Drop for WriterTurn {
     fn drop(&mut self) {
-        if self.0.is_some() {
+        if self.marked {
             HOLDS_SQLITE_WRITER.with(|h| h.set(false));
         }
     }
 }
 
-/// Runs `f` in a write transaction. SQLite takes the write lock up front (`BEGIN IMMEDIATE`), and
-/// this process's writers queue in order on a mutex rather than in SQLite's busy handler, which
-/// polls with sleeps of up to 100 ms (other processes still meet the busy timeout). MySQL relies on
-/// row locks.
+/// Runs `f` in a write transaction. On SQLite, work of a [`Db`] joins the transaction another of
+/// its writers has open, in a savepoint, and they commit together ([`GroupCommit`]); otherwise
+/// SQLite takes the write lock up front (`BEGIN IMMEDIATE`), and this process's writers queue in
+/// order on a mutex rather than in SQLite's busy handler, which polls with sleeps of up to 100 ms
+/// (other processes still meet the busy timeout). MySQL relies on row locks.
 pub fn write_tx<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
     E: From<DieselError>,
 {
+    let nested = HOLDS_SQLITE_WRITER.with(|h| h.get());
+    let group = WRITE_GROUP.with(|g| g.borrow().clone());
+    if let (DbConnection::Sqlite(_), Some(group), false) = (&*conn, group, nested) {
+        let _turn = WriterTurn::shared();
+        return group.write(conn, f);
+    }
     let _turn = WriterTurn::take(conn);
     match conn {
         DbConnection::Sqlite(c) => {
@@ -297,6 +344,7 @@ pub struct Db {
     backend: &'static str,
     callers: std::sync::Arc<stations::CallerCache>,
     wal: std::sync::Arc<WalCheckpoints>,
+    writes: std::sync::Arc<GroupCommit>,
 }
 
 impl Db {
@@ -306,6 +354,7 @@ impl Db {
             backend: url.backend_name(),
             callers: Default::default(),
             wal: Default::default(),
+            writes: Default::default(),
         }
     }
 
@@ -316,6 +365,11 @@ impl Db {
 
     pub fn backend(&self) -> &'static str {
         self.backend
+    }
+
+    /// SQLite writers so far that shared another's commit ([`GroupCommit`]).
+    pub fn shared_commits(&self) -> u64 {
+        self.writes.joined()
     }
 
     pub async fn run<T, F>(&self, f: F) -> Result<T, StoreError>
@@ -335,9 +389,12 @@ impl Db {
     {
         let pool = self.pool.clone();
         let wal = self.wal.clone();
+        let writes = self.writes.clone();
         tokio::task::spawn_blocking(move || {
             let mut pooled = checkout(&pool, timeout)?;
+            let in_group = InGroup::enter(&writes);
             let result = f(&mut pooled.conn);
+            drop(in_group);
             if matches!(result, Err(StoreError::Database(_))) && !pooled.answers() {
                 pooled.broken = true;
             }
