@@ -61,6 +61,17 @@ async fn unknown_debtor_type(app: TestApp) {
 
 both_backends!(invalid_status, non_numeric_iuv, unknown_debtor_type);
 
+/// A `Db` over a new SQLite file `name` in `dir`, as the service opens it.
+fn sqlite_db(dir: &tempfile::TempDir, name: &str) -> (store::Db, DatabaseUrl) {
+    let path = dir.path().join(name);
+    let url = DatabaseUrl::parse(&format!("sqlite://{}", path.display())).unwrap();
+    let db = store::Db::new(
+        store::connect(&url, &store::PoolOptions::default()).unwrap(),
+        &url,
+    );
+    (db, url)
+}
+
 /// SQLite's automatic checkpoint would run inside the commit crossing its threshold, holding the
 /// single writer's turn; the pool turns it off and checkpoints after every 64th run instead. 2,000
 /// one-row transactions write 2,000 WAL frames of 4 KiB: unchecked the WAL would reach 8 MiB, and
@@ -68,12 +79,7 @@ both_backends!(invalid_status, non_numeric_iuv, unknown_debtor_type);
 #[actix_web::test]
 async fn sqlite_wal_is_checkpointed_outside_the_commits() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("wal.db");
-    let url = DatabaseUrl::parse(&format!("sqlite://{}", path.display())).unwrap();
-    let db = store::Db::new(
-        store::connect(&url, &store::PoolOptions::default()).unwrap(),
-        &url,
-    );
+    let (db, _) = sqlite_db(&dir, "wal.db");
     db.run(|c| Ok(c.batch_execute("CREATE TABLE wal_probe (n INTEGER NOT NULL)")?))
         .await
         .unwrap();
@@ -134,12 +140,7 @@ fn writer(n: i64) -> Writer {
 async fn sqlite_concurrent_writers_succeed_exactly_when_committed() {
     use diesel::prelude::*;
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("group.db");
-    let url = DatabaseUrl::parse(&format!("sqlite://{}", path.display())).unwrap();
-    let db = store::Db::new(
-        store::connect(&url, &store::PoolOptions::default()).unwrap(),
-        &url,
-    );
+    let (db, url) = sqlite_db(&dir, "group.db");
     db.run(|c| {
         Ok(c.batch_execute(
             "CREATE TABLE group_probe (n INTEGER PRIMARY KEY, copy INTEGER NOT NULL)",

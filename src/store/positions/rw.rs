@@ -379,16 +379,16 @@ pub(crate) fn modify_locked<T>(
     match save_changed(c, id, loaded, expected_version, change, leading_events)? {
         Ok(saved) => Ok(saved),
         Err(Unsaved::Refused(e)) => Err(e),
-        Err(Unsaved::Stale) => Err(StoreError::Conflict(format!(
-            "The debt position {id} was changed concurrently; retry"
+        Err(Unsaved::Stale(iupd)) => Err(StoreError::Conflict(format!(
+            "The debt position {iupd} was changed concurrently; retry"
         ))),
     }
 }
 
 /// Why [`save_changed`] wrote nothing.
 enum Unsaved {
-    /// Another transaction changed the position after it was read.
-    Stale,
+    /// Another transaction changed the position (this IUPD) after it was read.
+    Stale(String),
     /// The change refused the position as read.
     Refused(StoreError),
 }
@@ -470,7 +470,7 @@ fn save_changed<T>(
         PositionRecord::from_domain(&position)?,
     )?;
     if updated != 1 {
-        return Ok(Err(Unsaved::Stale));
+        return Ok(Err(Unsaved::Stale(position.iupd.to_string())));
     }
     match what {
         Change::Replace => {
@@ -504,32 +504,31 @@ fn update_option(
     index: usize,
 ) -> Result<(), StoreError> {
     let option = &position.options[index];
-    let before = loaded.options.iter().find(|o| o.iuv == option.iuv);
-    if before == Some(option) {
+    let not_loaded = || StoreError::Corrupt(format!("option {} not loaded", option.iuv));
+    let before = loaded
+        .options
+        .iter()
+        .find(|o| o.iuv == option.iuv)
+        .ok_or_else(not_loaded)?;
+    if before == option {
         return Ok(());
     }
     let option_id = option_ids
         .iter()
         .find(|(iuv, _)| iuv == option.iuv.as_str())
         .map(|(_, id)| *id)
-        .ok_or_else(|| StoreError::Corrupt(format!("option {} not loaded", option.iuv)))?;
-    let after = OptionRecord::from_domain(position_id, position, option)?;
-    match before {
-        Some(before) => patch::update_option(
-            conn,
-            option_id,
-            &OptionRecord::from_domain(position_id, loaded, before)?,
-            after,
-        )?,
-        None => {
-            diesel::update(po::table.filter(po::id.eq(option_id)))
-                .set(&after)
-                .execute(conn)?;
-        }
-    }
+        .ok_or_else(not_loaded)?;
+    patch::update_option(
+        conn,
+        option_id,
+        &OptionRecord::from_domain(position_id, loaded, before)?,
+        OptionRecord::from_domain(position_id, position, option)?,
+    )?;
     for transfer in &option.transfers {
         let unchanged = before
-            .and_then(|b| b.transfers.iter().find(|t| t.id == transfer.id))
+            .transfers
+            .iter()
+            .find(|t| t.id == transfer.id)
             .is_some_and(|t| t == transfer);
         if unchanged {
             continue;
