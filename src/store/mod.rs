@@ -345,16 +345,19 @@ pub struct Db {
     callers: std::sync::Arc<stations::CallerCache>,
     wal: std::sync::Arc<WalCheckpoints>,
     writes: std::sync::Arc<GroupCommit>,
+    /// One per pooled connection: a request waits for its turn here, not in a blocking thread.
+    turns: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl Db {
     pub fn new(pool: DbPool, url: &DatabaseUrl) -> Self {
         Self {
-            pool,
             backend: url.backend_name(),
             callers: Default::default(),
             wal: Default::default(),
             writes: Default::default(),
+            turns: std::sync::Arc::new(tokio::sync::Semaphore::new(pool.max_size() as usize)),
+            pool,
         }
     }
 
@@ -387,10 +390,20 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, StoreError> + Send + 'static,
         T: Send + 'static,
     {
+        // Waiting for a connection in a blocking thread would take one thread per waiting request
+        // (each with its own malloc arena and stack): the peak memory of 64 concurrent lists
+        // on SQLite was 20 MiB higher.
+        let started = std::time::Instant::now();
+        let turn = tokio::time::timeout(timeout, self.turns.clone().acquire_owned())
+            .await
+            .map_err(|_| StoreError::Unavailable("timed out waiting for connection".to_owned()))?
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let timeout = timeout.saturating_sub(started.elapsed());
         let pool = self.pool.clone();
         let wal = self.wal.clone();
         let writes = self.writes.clone();
         tokio::task::spawn_blocking(move || {
+            let _turn = turn;
             let mut pooled = checkout(&pool, timeout)?;
             let in_group = InGroup::enter(&writes);
             let result = f(&mut pooled.conn);
