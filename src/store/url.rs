@@ -69,10 +69,11 @@ impl DatabaseUrl {
         match self {
             DatabaseUrl::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(path)?;
-                conn.batch_execute(
+                conn.batch_execute(&format!(
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA busy_timeout = 15000; PRAGMA foreign_keys = ON;",
-                )
+                     PRAGMA busy_timeout = 15000; PRAGMA foreign_keys = ON; \
+                     PRAGMA cache_size = -{SQLITE_CACHE_KIB};"
+                ))
                 .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConnection::Sqlite(conn))
             }
@@ -118,6 +119,11 @@ impl fmt::Display for DatabaseUrl {
         }
     }
 }
+
+/// Page cache of each SQLite connection, in KiB (SQLite's default is 2,000). The file's pages
+/// stay in the kernel's page cache anyway; a smaller private cache measured the same rates or
+/// better and 30 MiB less peak memory at 1,000,000 positions (BENCHMARKS.md, issue 9).
+const SQLITE_CACHE_KIB: u32 = 512;
 
 fn is_in_memory(path: &str) -> bool {
     path == ":memory:"
