@@ -72,6 +72,29 @@ fn sqlite_db(dir: &tempfile::TempDir, name: &str) -> (store::Db, DatabaseUrl) {
     (db, url)
 }
 
+/// The settings every pooled SQLite connection gets: WAL with `synchronous = NORMAL` (durable once
+/// in the WAL), foreign keys and a small private page cache (the kernel caches the file).
+#[actix_web::test]
+async fn sqlite_connections_are_set_up_for_the_service() {
+    use diesel::prelude::*;
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _) = sqlite_db(&dir, "pragmas.db");
+    let read = |pragma: &'static str| {
+        db.run(move |c| {
+            Ok(
+                diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>(&format!(
+                    "(SELECT CAST({pragma} AS TEXT) FROM pragma_{pragma})"
+                )))
+                .get_result::<String>(c)?,
+            )
+        })
+    };
+    assert_eq!(read("journal_mode").await.unwrap(), "wal");
+    assert_eq!(read("synchronous").await.unwrap(), "1");
+    assert_eq!(read("foreign_keys").await.unwrap(), "1");
+    assert_eq!(read("cache_size").await.unwrap(), "-512");
+}
+
 /// SQLite's automatic checkpoint would run inside the commit crossing its threshold, holding the
 /// single writer's turn; the pool turns it off and checkpoints after every 64th run instead. 2,000
 /// one-row transactions write 2,000 WAL frames of 4 KiB: unchecked the WAL would reach 8 MiB, and
